@@ -1,0 +1,81 @@
+public import NIOCore
+
+/// A type that can write itself as XDR (RFC 4506).
+public protocol XDREncodable {
+    /// Appends the XDR encoding of `self` to `writer`.
+    func encode(to writer: inout XDRWriter) throws
+}
+
+/// A type that can read itself from XDR (RFC 4506).
+public protocol XDRDecodable {
+    /// Reads a value from `reader`, consuming exactly its encoding.
+    init(from reader: inout XDRReader) throws
+}
+
+/// A type that is both ``XDREncodable`` and ``XDRDecodable``.
+public typealias XDRCodable = XDREncodable & XDRDecodable
+
+extension XDREncodable {
+    /// Returns the XDR encoding of `self` in a new buffer.
+    @inlinable
+    public func xdrBytes() throws -> ByteBuffer {
+        var writer = XDRWriter()
+        try self.encode(to: &writer)
+        return writer.buffer
+    }
+
+    /// Returns the XDR encoding of `self` as an array of bytes.
+    @inlinable
+    public func xdrByteArray() throws -> [UInt8] {
+        let buffer = try self.xdrBytes()
+        return Array(buffer.readableBytesView)
+    }
+}
+
+extension XDRDecodable {
+    /// Decodes a value that must occupy all of `xdrBytes`: leftover bytes are an error
+    /// (``XDRDecodingError/Code/trailingBytes``).
+    @inlinable
+    public init(xdrBytes: ByteBuffer, options: XDRDecodingOptions = .default) throws {
+        var reader = XDRReader(buffer: xdrBytes, options: options)
+        self = try Self(from: &reader)
+        try reader.expectEnd()
+    }
+
+    /// Decodes a value that must occupy all of `xdrBytes`.
+    @inlinable
+    public init(xdrBytes: some Sequence<UInt8>, options: XDRDecodingOptions = .default) throws {
+        try self.init(xdrBytes: ByteBuffer(bytes: xdrBytes), options: options)
+    }
+}
+
+extension ByteBuffer {
+    /// An empty buffer used to hand a buffer's storage to a writer or reader without copying.
+    @usableFromInline
+    static let xdrEmpty = ByteBuffer()
+
+    /// Appends the XDR encoding of `value` and returns the number of bytes written.
+    @inlinable
+    @discardableResult
+    public mutating func writeXDR<T: XDREncodable>(_ value: T) throws -> Int {
+        let start = self.writerIndex
+        var writer = XDRWriter(buffer: self)
+        self = .xdrEmpty  // leave the writer the only owner so the write does not copy
+        defer { self = writer.buffer }
+        try value.encode(to: &writer)
+        return writer.buffer.writerIndex - start
+    }
+
+    /// Reads one XDR value of type `T`, moving the reader index past it. On error the reader
+    /// index is left where it was.
+    @inlinable
+    public mutating func readXDR<T: XDRDecodable>(
+        _ type: T.Type = T.self,
+        options: XDRDecodingOptions = .default
+    ) throws -> T {
+        var reader = XDRReader(buffer: self, options: options)
+        let value = try T(from: &reader)
+        self.moveReaderIndex(to: reader.buffer.readerIndex)
+        return value
+    }
+}

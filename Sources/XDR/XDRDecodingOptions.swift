@@ -1,0 +1,34 @@
+/// Limits and strictness for decoding XDR from an untrusted peer.
+public struct XDRDecodingOptions: Sendable, Hashable {
+    /// Reject padding bytes that are not zero. RFC 4506 says they are zero; most decoders
+    /// (libtirpc among them) do not check, so the default is lenient.
+    public var strictPadding: Bool
+    /// Reject a `bool` (or an optional-data flag) other than 0 or 1. When `false`, any
+    /// non-zero value reads as `true`, as libtirpc does.
+    public var strictBool: Bool
+    /// How deeply optional data (`T *`) and arrays may nest while decoding recursively.
+    public var maximumDepth: Int
+    /// How many bytes, in all, a single decode may allocate for strings, arrays and copied
+    /// opaque data. Opaque data decoded as a `ByteBuffer` slice costs nothing.
+    public var maximumAllocation: Int
+
+    /// Creates decoding options; the defaults suit data from an untrusted network peer.
+    public init(
+        strictPadding: Bool = false,
+        strictBool: Bool = true,
+        maximumDepth: Int = 256,
+        maximumAllocation: Int = 64 << 20
+    ) {
+        self.strictPadding = strictPadding
+        self.strictBool = strictBool
+        self.maximumDepth = maximumDepth
+        self.maximumAllocation = maximumAllocation
+    }
+
+    /// The default options: lenient padding, strict bool, depth 256, 64 MiB of allocations.
+    public static let `default` = XDRDecodingOptions()
+
+    /// Options that reject anything RFC 4506 does not allow (non-zero padding, bools other
+    /// than 0 and 1).
+    public static let strict = XDRDecodingOptions(strictPadding: true, strictBool: true)
+}

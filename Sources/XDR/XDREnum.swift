@@ -1,0 +1,17 @@
+/// An XDR `enum`: a Swift enum with `Int32` raw values. Conforming gives it ``XDRCodable``
+/// for free; decoding rejects values that are not declared cases.
+public protocol XDREnum: XDRCodable, RawRepresentable where RawValue == Int32 {}
+
+extension XDREnum {
+    /// Reads the enum's `int`, rejecting undeclared values.
+    @inlinable
+    public init(from reader: inout XDRReader) throws {
+        self = try reader.readEnum(Self.self)
+    }
+
+    /// Writes the enum's `int`.
+    @inlinable
+    public func encode(to writer: inout XDRWriter) throws {
+        writer.writeInt32(rawValue)
+    }
+}

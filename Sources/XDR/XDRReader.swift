@@ -1,0 +1,404 @@
+public import NIOCore
+
+/// Reads XDR (RFC 4506) encodings from a `ByteBuffer`, treating the input as hostile.
+///
+/// Every length and count is checked against its declared maximum and against the bytes that
+/// remain before anything is allocated; the total allocated is bounded by
+/// ``XDRDecodingOptions/maximumAllocation`` and nesting by ``XDRDecodingOptions/maximumDepth``.
+/// Opaque data is returned as a slice of the input buffer, not a copy.
+public struct XDRReader {
+    /// The remaining input; its reader index advances as values are read.
+    public var buffer: ByteBuffer
+    /// The limits and strictness in force.
+    public let options: XDRDecodingOptions
+
+    @usableFromInline
+    let origin: Int
+    @usableFromInline
+    var depth: Int = 0
+    @usableFromInline
+    var allocationBudget: Int
+
+    /// Creates a reader over the readable bytes of `buffer`.
+    @inlinable
+    public init(buffer: ByteBuffer, options: XDRDecodingOptions = .default) {
+        self.buffer = buffer
+        self.options = options
+        self.origin = buffer.readerIndex
+        self.allocationBudget = options.maximumAllocation
+    }
+
+    /// The number of bytes consumed so far.
+    @inlinable
+    public var offset: Int { buffer.readerIndex - origin }
+
+    /// The number of bytes not yet read.
+    @inlinable
+    public var remainingBytes: Int { buffer.readableBytes }
+
+    /// Throws ``XDRDecodingError/Code/trailingBytes`` unless every byte has been read.
+    @inlinable
+    public func expectEnd() throws {
+        if buffer.readableBytes != 0 {
+            throw XDRDecodingError(
+                code: .trailingBytes,
+                offset: offset,
+                message: "\(buffer.readableBytes) bytes left after a complete value"
+            )
+        }
+    }
+
+    /// Builds an error of `code` at `offset` (defaults to the current offset).
+    @inlinable
+    public func error(_ code: XDRDecodingError.Code, _ message: String, at offset: Int? = nil) -> XDRDecodingError {
+        XDRDecodingError(code: code, offset: offset ?? self.offset, message: message)
+    }
+
+    @usableFromInline
+    func truncated(needing count: Int, what: StaticString) -> XDRDecodingError {
+        XDRDecodingError(
+            code: .truncated,
+            offset: offset,
+            message: "needed \(count) bytes for \(what), \(buffer.readableBytes) remain"
+        )
+    }
+
+    // MARK: Fixed-size items
+
+    /// Reads an XDR `int`.
+    @inlinable
+    public mutating func readInt32() throws -> Int32 {
+        guard let value = buffer.readInteger(endianness: .big, as: Int32.self) else {
+            throw truncated(needing: 4, what: "int")
+        }
+        return value
+    }
+
+    /// Reads an XDR `unsigned int`.
+    @inlinable
+    public mutating func readUInt32() throws -> UInt32 {
+        guard let value = buffer.readInteger(endianness: .big, as: UInt32.self) else {
+            throw truncated(needing: 4, what: "unsigned int")
+        }
+        return value
+    }
+
+    /// Reads an XDR `hyper`.
+    @inlinable
+    public mutating func readInt64() throws -> Int64 {
+        guard let value = buffer.readInteger(endianness: .big, as: Int64.self) else {
+            throw truncated(needing: 8, what: "hyper")
+        }
+        return value
+    }
+
+    /// Reads an XDR `unsigned hyper`.
+    @inlinable
+    public mutating func readUInt64() throws -> UInt64 {
+        guard let value = buffer.readInteger(endianness: .big, as: UInt64.self) else {
+            throw truncated(needing: 8, what: "unsigned hyper")
+        }
+        return value
+    }
+
+    /// Reads an XDR `bool`. Values other than 0 and 1 are an error unless
+    /// ``XDRDecodingOptions/strictBool`` is off, when any non-zero value is `true`.
+    @inlinable
+    public mutating func readBool() throws -> Bool {
+        guard let value = buffer.readInteger(endianness: .big, as: UInt32.self) else {
+            throw truncated(needing: 4, what: "bool")
+        }
+        switch value {
+        case 0: return false
+        case 1: return true
+        default:
+            if options.strictBool {
+                throw invalidBool(value)
+            }
+            return true
+        }
+    }
+
+    @usableFromInline
+    func invalidBool(_ value: UInt32) -> XDRDecodingError {
+        XDRDecodingError(code: .invalidBool, offset: offset - 4, message: "bool has value \(value), not 0 or 1")
+    }
+
+    /// Reads an XDR `float`, keeping its bit pattern exactly (NaN payloads included).
+    @inlinable
+    public mutating func readFloat() throws -> Float {
+        guard let bits = buffer.readInteger(endianness: .big, as: UInt32.self) else {
+            throw truncated(needing: 4, what: "float")
+        }
+        return Float(bitPattern: bits)
+    }
+
+    /// Reads an XDR `double`, keeping its bit pattern exactly (NaN payloads included).
+    @inlinable
+    public mutating func readDouble() throws -> Double {
+        guard let bits = buffer.readInteger(endianness: .big, as: UInt64.self) else {
+            throw truncated(needing: 8, what: "double")
+        }
+        return Double(bitPattern: bits)
+    }
+
+    /// Reads an XDR `quadruple` as its 16 bytes.
+    @inlinable
+    public mutating func readQuadruple() throws -> XDRQuadruple {
+        guard buffer.readableBytes >= 16,
+            let high = buffer.readInteger(endianness: .big, as: UInt64.self),
+            let low = buffer.readInteger(endianness: .big, as: UInt64.self)
+        else {
+            throw truncated(needing: 16, what: "quadruple")
+        }
+        return XDRQuadruple(highBits: high, lowBits: low)
+    }
+
+    /// Reads an XDR `enum`, rejecting values that are not declared cases.
+    @inlinable
+    public mutating func readEnum<E: RawRepresentable>(_ type: E.Type = E.self) throws -> E where E.RawValue == Int32 {
+        let raw = try readInt32()
+        guard let value = E(rawValue: raw) else {
+            throw XDRDecodingError(
+                code: .invalidEnumValue,
+                offset: offset - 4,
+                message: "\(raw) is not a value of enum \(E.self)"
+            )
+        }
+        return value
+    }
+
+    // MARK: Padding
+
+    /// Skips the padding after `length` bytes of data, checking it is zero under strict padding.
+    @inlinable
+    public mutating func skipPadding(forLength length: Int) throws {
+        let pad = (4 - (length & 3)) & 3
+        guard pad != 0 else { return }
+        guard buffer.readableBytes >= pad else {
+            throw truncated(needing: pad, what: "padding")
+        }
+        if options.strictPadding {
+            let start = buffer.readerIndex
+            for index in start..<(start + pad) where buffer.getInteger(at: index, as: UInt8.self) != 0 {
+                throw XDRDecodingError(
+                    code: .nonZeroPadding,
+                    offset: offset + (index - start),
+                    message: "padding byte is not zero"
+                )
+            }
+        }
+        buffer.moveReaderIndex(forwardBy: pad)
+    }
+
+    // MARK: Lengths and budgets
+
+    /// Reads a length or count and checks it against `maxLength` and against what the remaining
+    /// input can hold, given that each unit occupies at least `minimumUnitSize` bytes.
+    @inlinable
+    public mutating func readLength(maxLength: Int?, minimumUnitSize: Int, what: StaticString) throws -> Int {
+        let start = offset
+        let length = Int(try readUInt32())
+        if let maxLength, length > maxLength {
+            throw XDRDecodingError(
+                code: .lengthExceedsMaximum,
+                offset: start,
+                message: "\(what) length \(length) exceeds its maximum of \(maxLength)"
+            )
+        }
+        if minimumUnitSize > 0, length > buffer.readableBytes / minimumUnitSize {
+            throw XDRDecodingError(
+                code: .truncated,
+                offset: start,
+                message: "\(what) length \(length) needs more than the \(buffer.readableBytes) bytes remaining"
+            )
+        }
+        return length
+    }
+
+    /// Charges `bytes` against the allocation budget of this decode.
+    @inlinable
+    public mutating func reserveAllocation(_ bytes: Int) throws {
+        guard bytes <= allocationBudget else {
+            throw XDRDecodingError(
+                code: .allocationLimitExceeded,
+                offset: offset,
+                message: "decoding would allocate \(bytes) more bytes, over the limit of \(options.maximumAllocation)"
+            )
+        }
+        allocationBudget -= bytes
+    }
+
+    /// Runs `body` one nesting level deeper, failing when ``XDRDecodingOptions/maximumDepth``
+    /// would be exceeded.
+    @inlinable
+    public mutating func nested<R>(_ body: (inout XDRReader) throws -> R) throws -> R {
+        guard depth < options.maximumDepth else {
+            throw XDRDecodingError(
+                code: .depthLimitExceeded,
+                offset: offset,
+                message: "nesting deeper than \(options.maximumDepth)"
+            )
+        }
+        depth += 1
+        defer { depth -= 1 }
+        return try body(&self)
+    }
+
+    // MARK: Opaque data and strings
+
+    /// Reads fixed-length opaque data (`opaque x[length]`) as a slice of the input.
+    @inlinable
+    public mutating func readFixedOpaque(length: Int) throws -> ByteBuffer {
+        let padded = length + ((4 - (length & 3)) & 3)
+        guard buffer.readableBytes >= padded, let bytes = buffer.readSlice(length: length) else {
+            throw truncated(needing: padded, what: "fixed opaque")
+        }
+        try skipPadding(forLength: length)
+        return bytes
+    }
+
+    /// Reads variable-length opaque data (`opaque x<maxLength>`) as a slice of the input.
+    @inlinable
+    public mutating func readVariableOpaque(maxLength: Int? = nil) throws -> ByteBuffer {
+        let length = try readLength(maxLength: maxLength, minimumUnitSize: 1, what: "opaque")
+        return try readFixedOpaque(length: length)
+    }
+
+    /// Reads variable-length opaque data into a new array (counted against the allocation budget).
+    @inlinable
+    public mutating func readVariableOpaqueBytes(maxLength: Int? = nil) throws -> [UInt8] {
+        let length = try readLength(maxLength: maxLength, minimumUnitSize: 1, what: "opaque")
+        try reserveAllocation(length)
+        var slice = try readFixedOpaque(length: length)
+        return slice.readBytes(length: length) ?? []
+    }
+
+    /// Reads an XDR `string<maxLength>`, which must be valid UTF-8.
+    @inlinable
+    public mutating func readString(maxLength: Int? = nil) throws -> String {
+        let start = offset
+        let length = try readLength(maxLength: maxLength, minimumUnitSize: 1, what: "string")
+        try reserveAllocation(length)
+        let bytes = try readFixedOpaque(length: length)
+        let string = bytes.readableBytesView.withContiguousStorageIfAvailable {
+            String(validating: $0, as: UTF8.self)
+        }
+        guard let string = string ?? String(validating: Array(bytes.readableBytesView), as: UTF8.self) else {
+            throw XDRDecodingError(code: .invalidUTF8, offset: start + 4, message: "string is not valid UTF-8")
+        }
+        return string
+    }
+
+    /// Reads an XDR `string<maxLength>` as raw bytes, for peers whose strings are not UTF-8.
+    @inlinable
+    public mutating func readStringBytes(maxLength: Int? = nil) throws -> ByteBuffer {
+        let length = try readLength(maxLength: maxLength, minimumUnitSize: 1, what: "string")
+        return try readFixedOpaque(length: length)
+    }
+
+    // MARK: Arrays, optional data, nested values
+
+    /// Reads any decodable value.
+    @inlinable
+    public mutating func read<T: XDRDecodable>(_ type: T.Type = T.self) throws -> T {
+        try T(from: &self)
+    }
+
+    /// Reads a value, naming `field` in the path of any error it throws.
+    @inlinable
+    public mutating func read<T: XDRDecodable>(_ type: T.Type = T.self, field: String) throws -> T {
+        do {
+            return try T(from: &self)
+        } catch let error as XDRDecodingError {
+            throw error.inField(field)
+        }
+    }
+
+    /// Runs `body`, naming `field` in the path of any decoding error it throws.
+    @inlinable
+    public mutating func withField<R>(_ field: String, _ body: (inout XDRReader) throws -> R) throws -> R {
+        do {
+            return try body(&self)
+        } catch let error as XDRDecodingError {
+            throw error.inField(field)
+        }
+    }
+
+    /// Reads a variable-length array (`T x<maxCount>`). Each element is assumed to take at least
+    /// `minimumElementSize` bytes on the wire (4 for every XDR type but empty structs and
+    /// zero-length fixed opaque), which bounds the count by the input that remains.
+    @inlinable
+    public mutating func readArray<T: XDRDecodable>(
+        of type: T.Type = T.self,
+        maxCount: Int? = nil,
+        minimumElementSize: Int = 4
+    ) throws -> [T] {
+        try readArray(maxCount: maxCount, minimumElementSize: minimumElementSize) { try T(from: &$0) }
+    }
+
+    /// Reads a variable-length array whose elements are read by `element`.
+    @inlinable
+    public mutating func readArray<T>(
+        maxCount: Int? = nil,
+        minimumElementSize: Int = 4,
+        element: (inout XDRReader) throws -> T
+    ) throws -> [T] {
+        let count = try readLength(maxLength: maxCount, minimumUnitSize: minimumElementSize, what: "array")
+        return try readElements(count: count, element: element)
+    }
+
+    /// Reads a fixed-length array (`T x[count]`).
+    @inlinable
+    public mutating func readFixedArray<T: XDRDecodable>(of type: T.Type = T.self, count: Int) throws -> [T] {
+        try readFixedArray(count: count) { try T(from: &$0) }
+    }
+
+    /// Reads a fixed-length array whose elements are read by `element`.
+    @inlinable
+    public mutating func readFixedArray<T>(count: Int, element: (inout XDRReader) throws -> T) throws -> [T] {
+        try readElements(count: count, element: element)
+    }
+
+    @inlinable
+    mutating func readElements<T>(count: Int, element: (inout XDRReader) throws -> T) throws -> [T] {
+        let stride = max(MemoryLayout<T>.stride, 1)
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: stride)
+        try reserveAllocation(overflow ? .max : bytes)
+        return try nested { reader in
+            var result: [T] = []
+            result.reserveCapacity(count)
+            for index in 0..<count {
+                do {
+                    result.append(try element(&reader))
+                } catch let error as XDRDecodingError {
+                    throw error.inField("[\(index)]")
+                }
+            }
+            return result
+        }
+    }
+
+    /// Reads optional data (`T *x`): a bool, then the value when it is `true`.
+    @inlinable
+    public mutating func readOptional<T: XDRDecodable>(_ type: T.Type = T.self) throws -> T? {
+        try readOptional { try T(from: &$0) }
+    }
+
+    /// Reads optional data whose value is read by `body`.
+    @inlinable
+    public mutating func readOptional<T>(_ body: (inout XDRReader) throws -> T) throws -> T? {
+        guard try readBool() else { return nil }
+        return try nested(body)
+    }
+}
+
+extension XDRDecodingError {
+    /// Returns this error with `field` prepended to its field path.
+    @usableFromInline
+    func inField(_ field: String) -> XDRDecodingError {
+        var copy = self
+        copy.fieldPath.insert(field, at: 0)
+        return copy
+    }
+}
