@@ -86,7 +86,9 @@ while line * 16 < hex.count {
     line += 1
 }
 let decoded = try File(xdrBytes: bytes)
-print("decoded back: \(decoded.filename) (\(decoded.type)), owner \(decoded.owner), \(decoded.data.readableBytes) bytes of data")
+print(
+    "decoded back: \(decoded.filename) (\(decoded.type)), owner \(decoded.owner), \(decoded.data.readableBytes) bytes of data"
+)
 print(decoded == file ? "round trip: identical" : "round trip: MISMATCH")
 
 var truncated = bytes

@@ -163,7 +163,9 @@ struct CVectorTests {
     @Test func vector() throws {
         let values = try Self.roundTrip(
             "vector",
-            decode: { r in (try r.readFixedArray(of: Int32.self, count: 5), try r.readFixedArray(of: UInt64.self, count: 3)) },
+            decode: { r in
+                (try r.readFixedArray(of: Int32.self, count: 5), try r.readFixedArray(of: UInt64.self, count: 3))
+            },
             encode: { w, v in
                 try w.writeFixedArray(v.0, count: 5)
                 try w.writeFixedArray(v.1, count: 3)

@@ -46,10 +46,11 @@ struct PrimitiveTests {
         #expect(try Bool(xdrBytes: [0xFF, 0xFF, 0xFF, 0xFF], options: lenient) == true)
     }
 
-    @Test(arguments: [
-        0x0000_0000, 0x8000_0000, 0x3F80_0000, 0x7F80_0000, 0xFF80_0000, 0x7FC0_0000,
-        0x7FC1_2345, 0x7F80_0001, 0xFFBF_FFFF, 0x0000_0001, 0x007F_FFFF, 0x7F7F_FFFF,
-    ] as [UInt32])
+    @Test(
+        arguments: [
+            0x0000_0000, 0x8000_0000, 0x3F80_0000, 0x7F80_0000, 0xFF80_0000, 0x7FC0_0000,
+            0x7FC1_2345, 0x7F80_0001, 0xFFBF_FFFF, 0x0000_0001, 0x007F_FFFF, 0x7F7F_FFFF,
+        ] as [UInt32])
     func floatBitExact(_ bits: UInt32) throws {
         let value = Float(bitPattern: bits)
         let bytes = try encoded(value)
@@ -59,11 +60,12 @@ struct PrimitiveTests {
         #expect(try encoded(decoded) == bytes)
     }
 
-    @Test(arguments: [
-        0x0000_0000_0000_0000, 0x8000_0000_0000_0000, 0x3FF0_0000_0000_0000, 0x7FF0_0000_0000_0000,
-        0xFFF0_0000_0000_0000, 0x7FF8_0000_0000_0000, 0x7FF8_0000_DEAD_BEEF, 0x7FF0_0000_0000_0001,
-        0xFFF7_FFFF_FFFF_FFFF, 0x0000_0000_0000_0001, 0x7FEF_FFFF_FFFF_FFFF,
-    ] as [UInt64])
+    @Test(
+        arguments: [
+            0x0000_0000_0000_0000, 0x8000_0000_0000_0000, 0x3FF0_0000_0000_0000, 0x7FF0_0000_0000_0000,
+            0xFFF0_0000_0000_0000, 0x7FF8_0000_0000_0000, 0x7FF8_0000_DEAD_BEEF, 0x7FF0_0000_0000_0001,
+            0xFFF7_FFFF_FFFF_FFFF, 0x0000_0000_0000_0001, 0x7FEF_FFFF_FFFF_FFFF,
+        ] as [UInt64])
     func doubleBitExact(_ bits: UInt64) throws {
         let value = Double(bitPattern: bits)
         let bytes = try encoded(value)
