@@ -9,29 +9,56 @@ let strictSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+
 let package = Package(
     name: "swift-oncrpc",
     products: [
         .library(name: "XDR", targets: ["XDR"]),
+        .library(name: "ONCRPC", targets: ["ONCRPC"]),
+        .library(name: "ONCRPCNIOTransport", targets: ["ONCRPCNIOTransport"]),
+        .library(name: "ONCRPCInProcessTransport", targets: ["ONCRPCInProcessTransport"]),
         .executable(name: "xdr-demo", targets: ["xdr-demo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
+        .target(name: "XDR", dependencies: [nioCore], swiftSettings: strictSettings),
+        .target(name: "ONCRPC", dependencies: ["XDR", nioCore, logging], swiftSettings: strictSettings),
         .target(
-            name: "XDR",
-            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            name: "ONCRPCNIOTransport",
+            dependencies: ["ONCRPC", "XDR", nioCore, nioPosix, logging],
             swiftSettings: strictSettings
         ),
-        .executableTarget(
-            name: "xdr-demo",
-            dependencies: ["XDR", .product(name: "NIOCore", package: "swift-nio")],
+        .target(
+            name: "ONCRPCInProcessTransport",
+            dependencies: ["ONCRPC", "XDR", nioCore],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(name: "xdr-demo", dependencies: ["XDR", nioCore], swiftSettings: strictSettings),
+        .testTarget(name: "XDRTests", dependencies: ["XDR", nioCore], swiftSettings: strictSettings),
+        .target(
+            name: "ONCRPCTestSupport",
+            dependencies: ["ONCRPC", "XDR", nioCore],
+            path: "Tests/ONCRPCTestSupport",
             swiftSettings: strictSettings
         ),
         .testTarget(
-            name: "XDRTests",
-            dependencies: ["XDR", .product(name: "NIOCore", package: "swift-nio")],
+            name: "ONCRPCTests",
+            dependencies: [
+                "ONCRPC", "XDR", "ONCRPCInProcessTransport", "ONCRPCTestSupport", nioCore, logging,
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ONCRPCNIOTransportTests",
+            dependencies: ["ONCRPC", "XDR", "ONCRPCNIOTransport", "ONCRPCTestSupport", nioCore, nioPosix, logging],
             swiftSettings: strictSettings
         ),
     ]

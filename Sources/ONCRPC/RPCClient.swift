@@ -1,0 +1,211 @@
+import NIOCore
+import Synchronization
+public import XDR
+
+/// An ONC RPC client over any ``RPCClientTransport``: builds call messages, matches the reply,
+/// and turns every reply status into a result or an ``RPCError``.
+///
+/// It is a value that many tasks may use at once; on TCP their calls share one connection.
+/// Get one from ``withRPCClient(transport:defaultOptions:_:)``, which runs the transport for the
+/// scope of a closure.
+public struct RPCClient: Sendable {
+    /// The transport calls travel on.
+    public let transport: any RPCClientTransport
+    /// Options used when a call gives none.
+    public var defaultOptions: RPCCallOptions
+    /// Limits for decoding results.
+    public var decodingOptions: XDRDecodingOptions
+    let state: ClientState
+
+    /// Creates a client over `transport`. The transport must be running (see
+    /// ``withRPCClient(transport:defaultOptions:_:)``).
+    public init(
+        transport: any RPCClientTransport,
+        defaultOptions: RPCCallOptions = .default,
+        decodingOptions: XDRDecodingOptions = .default
+    ) {
+        self.transport = transport
+        self.defaultOptions = defaultOptions
+        self.decodingOptions = decodingOptions
+        self.state = ClientState()
+    }
+
+    /// Calls `procedure` of `program`/`version` with `arguments` and decodes the result as
+    /// `resultType`.
+    public func call<Arguments: XDREncodable, Result: XDRDecodable>(
+        program: UInt32,
+        version: UInt32,
+        procedure: UInt32,
+        arguments: Arguments,
+        resultType: Result.Type = Result.self,
+        options: RPCCallOptions? = nil
+    ) async throws -> Result {
+        let options = options ?? defaultOptions
+        let reply = try await exchange(
+            program: program, version: version, procedure: procedure, arguments: arguments, options: options)
+        do {
+            var reader = XDRReader(buffer: reply, options: decodingOptions)
+            return try Result(from: &reader)
+        } catch {
+            throw RPCError(
+                code: .invalidReply, message: "the results of procedure \(procedure) do not decode",
+                cause: error as? XDRDecodingError)
+        }
+    }
+
+    /// Calls the procedure `descriptor` names.
+    public func call<Arguments: XDREncodable, Result: XDRDecodable>(
+        _ descriptor: RPCProcedureDescriptor<Arguments, Result>,
+        _ arguments: Arguments,
+        options: RPCCallOptions? = nil
+    ) async throws -> Result {
+        try await call(
+            program: descriptor.program, version: descriptor.version, procedure: descriptor.procedure,
+            arguments: arguments, resultType: Result.self, options: options)
+    }
+
+    /// Calls procedure 0 (NULL) of `program`/`version`: a ping.
+    public func ping(program: UInt32, version: UInt32, options: RPCCallOptions? = nil) async throws {
+        _ = try await call(
+            program: program, version: version, procedure: 0, arguments: XDRVoid(), resultType: XDRVoid.self,
+            options: options)
+    }
+
+    /// Sends the call and returns the reply positioned at the results of a `SUCCESS`.
+    func exchange<Arguments: XDREncodable>(
+        program: UInt32,
+        version: UInt32,
+        procedure: UInt32,
+        arguments: Arguments,
+        options: RPCCallOptions
+    ) async throws -> ByteBuffer {
+        var triedShort = false
+        while true {
+            let xid = state.nextXID()
+            let (credentials, verifier, usedShort) = state.credentials(for: options.credentials)
+            var writer = XDRWriter(capacity: 256)
+            writer.buffer.moveWriterIndex(forwardBy: RecordMarking.headroom)
+            writer.buffer.moveReaderIndex(forwardBy: RecordMarking.headroom)
+            do {
+                try RPCCallHeader(
+                    xid: xid, program: program, version: version, procedure: procedure,
+                    credentials: credentials, verifier: verifier
+                ).encode(to: &writer)
+                try arguments.encode(to: &writer)
+            } catch {
+                throw RPCError(
+                    code: .encodingFailed, message: "the arguments of procedure \(procedure) do not encode",
+                    cause: error as? XDREncodingError)
+            }
+            let reply = try await transport.roundTrip(writer.buffer, xid: xid, options: options)
+            var reader = XDRReader(buffer: reply, options: decodingOptions)
+            let header: RPCMessageHeader
+            do {
+                header = try RPCMessageHeader.decode(from: &reader)
+            } catch {
+                throw RPCError(code: .invalidReply, message: "the reply header does not decode", cause: error as? XDRDecodingError)
+            }
+            guard case .reply(let replyHeader) = header, replyHeader.xid == xid else {
+                throw RPCError(code: .invalidReply, message: "the transport returned a message that is not the reply")
+            }
+            switch replyHeader.body {
+            case .accepted(let replyVerifier, let status):
+                if case .sys(let parameters) = options.credentials, replyVerifier.flavor == .short {
+                    state.remember(short: replyVerifier, for: parameters)
+                }
+                switch status {
+                case .success:
+                    return reader.buffer
+                case .programUnavailable:
+                    throw RPCError(code: .programUnavailable, message: "program \(program) is not available")
+                case .programMismatch(let low, let high):
+                    throw RPCError(
+                        code: .programMismatch(low: low, high: high),
+                        message: "program \(program) version \(version) is not served (versions \(low)-\(high) are)")
+                case .procedureUnavailable:
+                    throw RPCError(
+                        code: .procedureUnavailable,
+                        message: "program \(program) version \(version) has no procedure \(procedure)")
+                case .garbageArguments:
+                    throw RPCError(code: .garbageArguments, message: "the server could not decode the arguments")
+                case .systemError:
+                    throw RPCError(code: .systemError, message: "the server failed to handle the call")
+                }
+            case .denied(.rpcMismatch(let low, let high)):
+                throw RPCError(
+                    code: .rpcMismatch(low: low, high: high), message: "the server speaks RPC versions \(low)-\(high)")
+            case .denied(.authError(let status)):
+                if usedShort, !triedShort, case .sys(let parameters) = options.credentials {
+                    // The server forgot our AUTH_SHORT credential: go back to the full one once.
+                    state.forgetShort(for: parameters)
+                    triedShort = true
+                    continue
+                }
+                throw RPCError(code: .authError(status), message: "the server refused the credentials: \(status)")
+            }
+        }
+    }
+}
+
+/// State shared by the copies of a client: the next xid and any AUTH_SHORT credentials.
+final class ClientState: Sendable {
+    private let xid: Atomic<UInt32>
+    private let shortCredentials = Mutex<[AuthSysParameters: RPCOpaqueAuth]>([:])
+
+    init() {
+        xid = Atomic(UInt32.random(in: 1...UInt32.max))
+    }
+
+    func nextXID() -> UInt32 {
+        xid.wrappingAdd(1, ordering: .relaxed).newValue
+    }
+
+    func credentials(for credentials: RPCCredentials) -> (RPCOpaqueAuth, RPCOpaqueAuth, usedShort: Bool) {
+        switch credentials {
+        case .none:
+            return (.none, .none, false)
+        case .sys(let parameters):
+            if let short = shortCredentials.withLock({ $0[parameters] }) {
+                return (short, .none, true)
+            }
+            let full = (try? parameters.opaqueAuth()) ?? .none
+            return (full, .none, false)
+        case .opaque(let credentials, let verifier):
+            return (credentials, verifier, false)
+        }
+    }
+
+    func remember(short: RPCOpaqueAuth, for parameters: AuthSysParameters) {
+        shortCredentials.withLock { $0[parameters] = short }
+    }
+
+    func forgetShort(for parameters: AuthSysParameters) {
+        _ = shortCredentials.withLock { $0.removeValue(forKey: parameters) }
+    }
+}
+
+/// Runs `transport` for the duration of `body` and hands `body` a client over it. When `body`
+/// returns or throws, the transport shuts down gracefully and this function waits for it.
+public func withRPCClient<Result: Sendable>(
+    transport: some RPCClientTransport,
+    defaultOptions: RPCCallOptions = .default,
+    _ body: (RPCClient) async throws -> Result
+) async throws -> Result {
+    try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { group in
+        group.addTask {
+            try await transport.run()
+        }
+        let client = RPCClient(transport: transport, defaultOptions: defaultOptions)
+        let result: Result
+        do {
+            result = try await body(client)
+        } catch {
+            transport.beginGracefulShutdown()
+            try? await group.waitForAll()
+            throw error
+        }
+        transport.beginGracefulShutdown()
+        try await group.waitForAll()
+        return result
+    }
+}

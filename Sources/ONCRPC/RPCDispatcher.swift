@@ -1,0 +1,149 @@
+public import Logging
+public import NIOCore
+public import XDR
+
+/// The transport-independent heart of a server: turns one call record into one reply record.
+///
+/// It checks the RPC version and credentials, routes by program, version and procedure, runs the
+/// handler, and encodes every reply status of RFC 5531 faithfully. A record that is not a
+/// decodable call has no reply (`nil`): the transport drops it and keeps serving.
+public final class RPCDispatcher: Sendable {
+    /// The routes served.
+    public let router: RPCRouter
+    /// Limits for decoding arguments.
+    public let decodingOptions: XDRDecodingOptions
+    /// The logger for dispatch events.
+    public let logger: Logger
+
+    /// Creates a dispatcher.
+    public init(router: RPCRouter, decodingOptions: XDRDecodingOptions = .default, logger: Logger) {
+        self.router = router
+        self.decodingOptions = decodingOptions
+        self.logger = logger
+    }
+
+    /// Handles one call record from `peer` and returns the reply record, or `nil` when the record
+    /// is not a call that can be answered. The reply keeps ``RecordMarking/headroom`` free bytes
+    /// before its reader index.
+    public func handle(record: ByteBuffer, peer: RPCPeer) async -> ByteBuffer? {
+        var reader = XDRReader(buffer: record, options: decodingOptions)
+        // xid, msg_type, rpcvers, prog, vers, proc: without them there is nothing to answer.
+        guard record.readableBytes >= 24,
+            let xid = try? reader.readUInt32(),
+            let type = try? reader.readUInt32(),
+            let rpcVersion = try? reader.readUInt32(),
+            let program = try? reader.readUInt32(),
+            let version = try? reader.readUInt32(),
+            let procedure = try? reader.readUInt32()
+        else {
+            logger.debug("dropping a record too short for a call header", metadata: ["peer": "\(peer)"])
+            return nil
+        }
+        guard type == RPCMessageType.call.rawValue else {
+            logger.debug("dropping a message that is not a call", metadata: ["peer": "\(peer)", "msg_type": "\(type)"])
+            return nil
+        }
+        if rpcVersion != RPCCallHeader.rpcVersion {
+            return reply(xid: xid, .denied(.rpcMismatch(low: 2, high: 2)))
+        }
+        let credentials: RPCOpaqueAuth
+        let verifier: RPCOpaqueAuth
+        do {
+            credentials = try RPCOpaqueAuth(from: &reader)
+        } catch let error as XDRDecodingError where error.code == .lengthExceedsMaximum {
+            return reply(xid: xid, .denied(.authError(.badCredential)))
+        } catch {
+            logger.debug("dropping a call with truncated credentials", metadata: ["peer": "\(peer)"])
+            return nil
+        }
+        do {
+            verifier = try RPCOpaqueAuth(from: &reader)
+        } catch let error as XDRDecodingError where error.code == .lengthExceedsMaximum {
+            return reply(xid: xid, .denied(.authError(.badVerifier)))
+        } catch {
+            logger.debug("dropping a call with a truncated verifier", metadata: ["peer": "\(peer)"])
+            return nil
+        }
+
+        var authSys: AuthSysParameters?
+        switch credentials.flavor {
+        case .none:
+            break
+        case .sys:
+            guard let parameters = try? AuthSysParameters(xdrBytes: credentials.body, options: decodingOptions) else {
+                return reply(xid: xid, .denied(.authError(.badCredential)))
+            }
+            authSys = parameters
+        case .short:
+            // This server never hands out AUTH_SHORT credentials, so any it is sent are stale.
+            return reply(xid: xid, .denied(.authError(.rejectedCredential)))
+        default:
+            return reply(xid: xid, .denied(.authError(.badCredential)))
+        }
+        guard verifier.flavor == .none || verifier.flavor == .sys || verifier.flavor == .short else {
+            return reply(xid: xid, .denied(.authError(.badVerifier)))
+        }
+
+        switch router.route(program: program, version: version, procedure: procedure) {
+        case .programUnavailable:
+            return reply(xid: xid, .accepted(verifier: .none, status: .programUnavailable))
+        case .programMismatch(let low, let high):
+            return reply(xid: xid, .accepted(verifier: .none, status: .programMismatch(low: low, high: high)))
+        case .procedureUnavailable:
+            return reply(xid: xid, .accepted(verifier: .none, status: .procedureUnavailable))
+        case .null:
+            return reply(xid: xid, .accepted(verifier: .none, status: .success))
+        case .method(let method):
+            let header = RPCCallHeader(
+                xid: xid, rpcVersion: rpcVersion, program: program, version: version, procedure: procedure,
+                credentials: credentials, verifier: verifier)
+            var callLogger = logger
+            callLogger[metadataKey: "rpc.xid"] = "\(xid)"
+            callLogger[metadataKey: "rpc.procedure"] = "\(method.name)"
+            let context = RPCServerContext(call: header, authSys: authSys, peer: peer, logger: callLogger)
+            var writer = Self.replyWriter()
+            Self.writeSuccessHeader(xid: xid, to: &writer)
+            do {
+                try await method.invoke(reader.buffer, decodingOptions, context, &writer)
+                return writer.buffer
+            } catch let error as RPCError {
+                if let body = error.replyBody {
+                    if error.code == .systemError || error.code == .garbageArguments {
+                        callLogger.debug("call failed", metadata: ["error": "\(error)"])
+                    }
+                    return reply(xid: xid, body)
+                }
+                callLogger.error("handler threw \(error); replying SYSTEM_ERR")
+            } catch {
+                callLogger.error("handler threw \(error); replying SYSTEM_ERR")
+            }
+            return reply(xid: xid, .accepted(verifier: .none, status: .systemError))
+        }
+    }
+
+    /// A writer whose buffer keeps room for a record-marking header before the message.
+    @inlinable
+    static func replyWriter(capacity: Int = 128) -> XDRWriter {
+        var buffer = ByteBufferAllocator().buffer(capacity: capacity)
+        buffer.moveWriterIndex(forwardBy: RecordMarking.headroom)
+        buffer.moveReaderIndex(forwardBy: RecordMarking.headroom)
+        return XDRWriter(buffer: buffer)
+    }
+
+    /// Writes `xid REPLY MSG_ACCEPTED AUTH_NONE(empty) SUCCESS`.
+    @inlinable
+    static func writeSuccessHeader(xid: UInt32, to writer: inout XDRWriter) {
+        writer.writeUInt32(xid)
+        writer.writeUInt32(RPCMessageType.reply.rawValue)
+        writer.writeUInt32(0)  // MSG_ACCEPTED
+        writer.writeUInt64(0)  // verifier: AUTH_NONE, empty body
+        writer.writeUInt32(0)  // SUCCESS
+    }
+
+    func reply(xid: UInt32, _ body: RPCReplyHeader.Body) -> ByteBuffer {
+        var writer = Self.replyWriter(capacity: 40)
+        // Reply headers hold no variable data beyond a verifier we build ourselves: cannot fail.
+        try! RPCReplyHeader(xid: xid, body: body).encode(to: &writer)
+        return writer.buffer
+    }
+}

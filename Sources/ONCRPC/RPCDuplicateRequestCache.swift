@@ -1,0 +1,109 @@
+public import NIOCore
+import Synchronization
+
+/// Remembers recent replies to datagram calls so that a retransmitted call gets the same reply
+/// and its handler does not run twice (the "duplicate request cache" of NFS servers).
+///
+/// Entries are keyed by xid, peer, program, version, procedure and a checksum of the whole call,
+/// and the oldest are evicted beyond ``capacity``.
+public final class RPCDuplicateRequestCache: Sendable {
+    /// Identifies one call.
+    public struct Key: Hashable, Sendable {
+        /// The transaction id.
+        public var xid: UInt32
+        /// The caller's address.
+        public var peer: String
+        /// Program, version and procedure.
+        public var program: UInt32, version: UInt32, procedure: UInt32
+        /// A checksum of the call's bytes.
+        public var checksum: UInt64
+
+        /// Creates the key of a call datagram from `peer`, or `nil` if it is too short to be a call.
+        public init?(call: ByteBuffer, peer: String) {
+            let start = call.readerIndex
+            guard call.readableBytes >= 24,
+                let xid = call.getInteger(at: start, endianness: .big, as: UInt32.self),
+                let program = call.getInteger(at: start + 12, endianness: .big, as: UInt32.self),
+                let version = call.getInteger(at: start + 16, endianness: .big, as: UInt32.self),
+                let procedure = call.getInteger(at: start + 20, endianness: .big, as: UInt32.self)
+            else { return nil }
+            var hash: UInt64 = 0xCBF2_9CE4_8422_2325  // FNV-1a
+            for byte in call.readableBytesView {
+                hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+            }
+            self.xid = xid
+            self.peer = peer
+            self.program = program
+            self.version = version
+            self.procedure = procedure
+            self.checksum = hash
+        }
+    }
+
+    /// What the cache knows of a call.
+    public enum Lookup: Sendable {
+        /// A new call: run it, then ``complete(_:reply:)``.
+        case new
+        /// The same call is being handled now: drop the retransmission.
+        case inProgress
+        /// The call was answered: send this reply again.
+        case replay(ByteBuffer)
+    }
+
+    private enum Entry {
+        case inProgress
+        case done(ByteBuffer)
+    }
+
+    private struct Storage {
+        var entries: [Key: Entry] = [:]
+        var order: [Key] = []
+        var head = 0
+    }
+
+    /// The most calls remembered.
+    public let capacity: Int
+    private let storage = Mutex(Storage())
+
+    /// Creates a cache of at most `capacity` calls.
+    public init(capacity: Int = 1024) {
+        self.capacity = max(1, capacity)
+    }
+
+    /// Looks `key` up, and marks it in progress when it is new.
+    public func lookup(_ key: Key) -> Lookup {
+        storage.withLock { storage in
+            switch storage.entries[key] {
+            case .inProgress: return .inProgress
+            case .done(let reply): return .replay(reply)
+            case nil:
+                storage.entries[key] = .inProgress
+                storage.order.append(key)
+                if storage.order.count - storage.head > capacity {
+                    storage.entries.removeValue(forKey: storage.order[storage.head])
+                    storage.head += 1
+                    if storage.head > capacity {
+                        storage.order.removeFirst(storage.head)
+                        storage.head = 0
+                    }
+                }
+                return .new
+            }
+        }
+    }
+
+    /// Records the reply to `key` (or forgets the call when there is none).
+    public func complete(_ key: Key, reply: ByteBuffer?) {
+        storage.withLock { storage in
+            guard storage.entries[key] != nil else { return }
+            if let reply {
+                storage.entries[key] = .done(reply)
+            } else {
+                storage.entries.removeValue(forKey: key)
+            }
+        }
+    }
+
+    /// The number of calls remembered.
+    public var count: Int { storage.withLock { $0.entries.count } }
+}

@@ -1,0 +1,29 @@
+public import NIOCore
+
+/// Carries calls to a server and brings back their replies. Transports live in other modules
+/// (`ONCRPCNIOTransport`, `ONCRPCInProcessTransport`); ``RPCClient`` builds and parses messages.
+public protocol RPCClientTransport: Sendable {
+    /// Runs the transport until ``beginGracefulShutdown()``; ``withRPCClient(transport:_:)``
+    /// calls it in a child task. Connections are made on demand by ``roundTrip(_:xid:options:)``.
+    func run() async throws
+
+    /// Sends one complete call message whose transaction id is `xid` and returns the reply message
+    /// with the same xid. `call` keeps ``RecordMarking/headroom`` free bytes before its reader
+    /// index. Throws ``RPCError`` with ``RPCError/Code-swift.enum/timedOut``,
+    /// ``RPCError/Code-swift.enum/connectionClosed``, ``RPCError/Code-swift.enum/unreachable``
+    /// or ``RPCError/Code-swift.enum/shutdown``.
+    func roundTrip(_ call: ByteBuffer, xid: UInt32, options: RPCCallOptions) async throws -> ByteBuffer
+
+    /// Fails new calls, lets calls in flight finish, then lets ``run()`` return.
+    func beginGracefulShutdown()
+}
+
+/// Accepts calls from clients and sends back the replies a ``RPCDispatcher`` makes.
+public protocol RPCServerTransport: Sendable {
+    /// Listens and serves until ``beginGracefulShutdown()`` and until every call in flight has
+    /// been answered.
+    func listen(dispatcher: RPCDispatcher) async throws
+
+    /// Stops accepting new calls; calls in flight still get their replies.
+    func beginGracefulShutdown()
+}

@@ -1,0 +1,165 @@
+public import Logging
+public import NIOCore
+public import NIOPosix
+public import ONCRPC
+
+/// Where a client transport connects: a fixed address, or one looked up again before each new
+/// connection (as the rpcbind resolver does).
+public struct RPCServerAddress: Sendable {
+    let resolve: @Sendable () async throws -> SocketAddress
+
+    /// A fixed socket address.
+    public static func address(_ address: SocketAddress) -> RPCServerAddress {
+        RPCServerAddress { address }
+    }
+
+    /// A host name or literal and a port, resolved on each connection.
+    public static func host(_ host: String, port: Int) -> RPCServerAddress {
+        RPCServerAddress { try SocketAddress.makeAddressResolvingHost(host, port: port) }
+    }
+
+    /// An address found by `resolve` each time a connection is made.
+    public static func resolved(by resolve: @escaping @Sendable () async throws -> SocketAddress) -> RPCServerAddress {
+        RPCServerAddress(resolve: resolve)
+    }
+}
+
+/// ONC RPC over TCP: one connection, many calls in flight matched by xid, record marking with a
+/// configurable fragment size and record limit. Connects on the first call and again on the
+/// next call after the connection drops.
+public final class TCPClientTransport: RPCClientTransport {
+    /// Connection settings.
+    public struct Configuration: Sendable {
+        /// The largest reply record accepted.
+        public var maximumRecordSize: Int
+        /// The largest fragment sent.
+        public var maximumFragmentSize: Int
+        /// How long connecting may take.
+        public var connectTimeout: Duration
+
+        /// Creates settings (defaults: 16 MiB records, 1 MiB fragments, 10 s to connect).
+        public init(
+            maximumRecordSize: Int = 16 << 20,
+            maximumFragmentSize: Int = 1 << 20,
+            connectTimeout: Duration = .seconds(10)
+        ) {
+            self.maximumRecordSize = maximumRecordSize
+            self.maximumFragmentSize = maximumFragmentSize
+            self.connectTimeout = connectTimeout
+        }
+    }
+
+    private let connection: ClientConnection
+    private let shutdownSignal = ShutdownSignal()
+
+    /// Creates a transport to `server`.
+    public init(
+        server: RPCServerAddress,
+        configuration: Configuration = Configuration(),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "oncrpc.client.tcp")
+    ) {
+        self.connection = ClientConnection {
+            let address = try await server.resolve()
+            return try await ClientBootstrap(group: eventLoopGroup)
+                .connectTimeout(TimeAmount(configuration.connectTimeout))
+                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let sync = channel.pipeline.syncOperations
+                        try sync.addHandler(RecordMarkingEncoder(maximumFragmentSize: configuration.maximumFragmentSize))
+                        try sync.addHandler(
+                            ByteToMessageHandler(RecordMarkingDecoder(maximumRecordSize: configuration.maximumRecordSize)))
+                        try sync.addHandler(RPCStreamClientHandler(logger: logger))
+                    }
+                }
+                .connect(to: address)
+                .get()
+        }
+    }
+
+    /// Creates a transport to `host`:`port`.
+    public convenience init(host: String, port: Int, configuration: Configuration = Configuration()) {
+        self.init(server: .host(host, port: port), configuration: configuration)
+    }
+
+    public func run() async throws {
+        await shutdownSignal.wait()
+        connection.shutdown()
+    }
+
+    public func roundTrip(_ call: ByteBuffer, xid: UInt32, options: RPCCallOptions) async throws -> ByteBuffer {
+        let channel = try await connection.channel()
+        let promise = channel.eventLoop.makePromise(of: ByteBuffer.self)
+        channel.writeAndFlush(OutstandingCall(xid: xid, message: call, options: options, promise: promise))
+            .whenFailure { error in
+                promise.fail(
+                    RPCError(
+                        code: .connectionClosed, message: "the call could not be sent: \(error)",
+                        cause: error))
+            }
+        return try await promise.futureResult.get()
+    }
+
+    public func beginGracefulShutdown() {
+        shutdownSignal.signal()
+        connection.shutdown()
+    }
+}
+
+/// ONC RPC over UDP: one call per datagram, retransmitted by each call's
+/// ``RPCRetransmitPolicy`` within its total timeout, replies matched by xid.
+public final class UDPClientTransport: RPCClientTransport {
+    private let connection: ClientConnection
+    private let shutdownSignal = ShutdownSignal()
+
+    /// Creates a transport to `server`.
+    public init(
+        server: RPCServerAddress,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "oncrpc.client.udp")
+    ) {
+        self.connection = ClientConnection {
+            let address = try await server.resolve()
+            let local = address.protocol == .inet6 ? "::" : "0.0.0.0"
+            return try await DatagramBootstrap(group: eventLoopGroup)
+                .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65536))
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(
+                            RPCDatagramClientHandler(remote: address, logger: logger))
+                    }
+                }
+                .bind(host: local, port: 0)
+                .get()
+        }
+    }
+
+    /// Creates a transport to `host`:`port`.
+    public convenience init(host: String, port: Int) {
+        self.init(server: .host(host, port: port))
+    }
+
+    public func run() async throws {
+        await shutdownSignal.wait()
+        connection.shutdown()
+    }
+
+    public func roundTrip(_ call: ByteBuffer, xid: UInt32, options: RPCCallOptions) async throws -> ByteBuffer {
+        let channel = try await connection.channel()
+        let promise = channel.eventLoop.makePromise(of: ByteBuffer.self)
+        channel.writeAndFlush(OutstandingCall(xid: xid, message: call, options: options, promise: promise))
+            .whenFailure { error in
+                promise.fail(
+                    RPCError(
+                        code: .unreachable, message: "the call could not be sent: \(error)",
+                        cause: error))
+            }
+        return try await promise.futureResult.get()
+    }
+
+    public func beginGracefulShutdown() {
+        shutdownSignal.signal()
+        connection.shutdown()
+    }
+}

@@ -1,0 +1,184 @@
+import Logging
+import NIOCore
+import ONCRPC
+
+/// One call handed to a client channel: its message, xid, options and where the reply goes.
+struct OutstandingCall {
+    var xid: UInt32
+    var message: ByteBuffer
+    var options: RPCCallOptions
+    var promise: EventLoopPromise<ByteBuffer>
+}
+
+/// The client side of a stream connection: keeps the calls in flight by xid, completes each with
+/// its reply in whatever order replies come, times them out, and fails them all when the
+/// connection closes. All state lives on the channel's event loop.
+final class RPCStreamClientHandler: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = OutstandingCall
+    typealias OutboundOut = ByteBuffer
+
+    private struct Pending {
+        var promise: EventLoopPromise<ByteBuffer>
+        var timeout: Scheduled<Void>?
+    }
+
+    private var pending: [UInt32: Pending] = [:]
+    private let logger: Logger
+
+    init(logger: Logger) {
+        self.logger = logger
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let call = unwrapOutboundIn(data)
+        let xid = call.xid
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let timeout = context.eventLoop.scheduleTask(in: TimeAmount(call.options.timeout)) {
+            loopBound.value.expire(xid: xid, after: call.options.timeout)
+        }
+        pending[xid] = Pending(promise: call.promise, timeout: timeout)
+        context.write(wrapOutboundOut(call.message), promise: promise)
+    }
+
+    private func expire(xid: UInt32, after timeout: Duration) {
+        guard let entry = pending.removeValue(forKey: xid) else { return }
+        entry.promise.fail(RPCError(code: .timedOut, message: "no reply to xid \(xid) within \(timeout)"))
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let record = unwrapInboundIn(data)
+        guard let xid = record.getInteger(at: record.readerIndex, endianness: .big, as: UInt32.self),
+            record.getInteger(at: record.readerIndex + 4, endianness: .big, as: UInt32.self)
+                == RPCMessageType.reply.rawValue
+        else {
+            logger.debug("dropping a record that is not a reply", metadata: ["bytes": "\(record.readableBytes)"])
+            return
+        }
+        guard let entry = pending.removeValue(forKey: xid) else {
+            logger.debug("dropping a reply with an unknown xid", metadata: ["xid": "\(xid)"])
+            return
+        }
+        entry.timeout?.cancel()
+        entry.promise.succeed(record)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        failAll(RPCError(code: .connectionClosed, message: "the connection closed before the reply came"))
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.debug("closing the connection after an error", metadata: ["error": "\(error)"])
+        failAll(RPCError(code: .connectionClosed, message: "the connection failed", cause: error))
+        context.close(promise: nil)
+    }
+
+    private func failAll(_ error: RPCError) {
+        let calls = pending
+        pending = [:]
+        for entry in calls.values {
+            entry.timeout?.cancel()
+            entry.promise.fail(error)
+        }
+    }
+}
+
+/// The client side of a datagram socket: one call per datagram, retransmitted by the call's
+/// policy until its reply comes or its total timeout passes; replies matched by xid.
+final class RPCDatagramClientHandler: ChannelDuplexHandler {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    typealias OutboundIn = OutstandingCall
+    typealias OutboundOut = AddressedEnvelope<ByteBuffer>
+
+    private struct Pending {
+        var promise: EventLoopPromise<ByteBuffer>
+        var message: ByteBuffer
+        var options: RPCCallOptions
+        var deadline: NIODeadline
+        var interval: Duration
+        var timer: Scheduled<Void>?
+        var transmissions: Int
+    }
+
+    private var pending: [UInt32: Pending] = [:]
+    private let remote: SocketAddress
+    private let logger: Logger
+
+    init(remote: SocketAddress, logger: Logger) {
+        self.remote = remote
+        self.logger = logger
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let call = unwrapOutboundIn(data)
+        let now = NIODeadline.now()
+        pending[call.xid] = Pending(
+            promise: call.promise, message: call.message, options: call.options,
+            deadline: now + TimeAmount(call.options.timeout), interval: call.options.retransmit.initialInterval,
+            timer: nil, transmissions: 0)
+        transmit(xid: call.xid, context: context, promise: promise)
+    }
+
+    private func transmit(xid: UInt32, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
+        guard var entry = pending[xid] else {
+            promise?.succeed()
+            return
+        }
+        let now = NIODeadline.now()
+        if now >= entry.deadline {
+            pending.removeValue(forKey: xid)
+            entry.promise.fail(
+                RPCError(
+                    code: .timedOut,
+                    message: "no reply to xid \(xid) within \(entry.options.timeout) (\(entry.transmissions) transmissions)"))
+            promise?.succeed()
+            return
+        }
+        entry.transmissions += 1
+        let wait = min(TimeAmount(entry.interval), entry.deadline - now)
+        entry.interval = entry.options.retransmit.interval(after: entry.interval)
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        entry.timer = context.eventLoop.scheduleTask(in: wait) {
+            let (handler, context) = loopBound.value
+            handler.transmit(xid: xid, context: context, promise: nil)
+        }
+        pending[xid] = entry
+        context.writeAndFlush(
+            wrapOutboundOut(AddressedEnvelope(remoteAddress: remote, data: entry.message)), promise: promise)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        let record = envelope.data
+        guard let xid = record.getInteger(at: record.readerIndex, endianness: .big, as: UInt32.self),
+            record.getInteger(at: record.readerIndex + 4, endianness: .big, as: UInt32.self)
+                == RPCMessageType.reply.rawValue
+        else {
+            logger.debug("dropping a datagram that is not a reply", metadata: ["from": "\(envelope.remoteAddress)"])
+            return
+        }
+        guard let entry = pending.removeValue(forKey: xid) else {
+            logger.debug("dropping a reply with an unknown xid", metadata: ["xid": "\(xid)"])
+            return
+        }
+        entry.timer?.cancel()
+        entry.promise.succeed(record)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // ICMP errors (for example "connection refused") surface here; the retransmission timer
+        // keeps trying until the call's timeout.
+        logger.debug("datagram socket error", metadata: ["error": "\(error)"])
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        let calls = pending
+        pending = [:]
+        for entry in calls.values {
+            entry.timer?.cancel()
+            entry.promise.fail(RPCError(code: .connectionClosed, message: "the client socket closed"))
+        }
+        context.fireChannelInactive()
+    }
+}

@@ -1,0 +1,88 @@
+import NIOCore
+import NIOEmbedded
+import NIOTestUtils
+import ONCRPC
+import Testing
+
+@Suite("RFC 5531 §11 record marking")
+struct RecordMarkingTests {
+    static func framed(_ record: [UInt8], fragmentSize: Int) -> ByteBuffer {
+        var output = ByteBuffer()
+        RecordMarking.frame(ByteBuffer(bytes: record), into: &output, maximumFragmentSize: fragmentSize)
+        return output
+    }
+
+    @Test func verifierAcceptsMultiFragmentRecords() throws {
+        let records: [[UInt8]] = [
+            Array(0..<100), [], Array(repeating: 0xAB, count: 600), Array("hello".utf8),
+        ]
+        for fragmentSize in [1, 7, 4096] {
+            var input = ByteBuffer()
+            for record in records {
+                var framed = Self.framed(record, fragmentSize: fragmentSize)
+                input.writeBuffer(&framed)
+            }
+            try ByteToMessageDecoderVerifier.verifyDecoder(
+                inputOutputPairs: [(input, records.map { ByteBuffer(bytes: $0) })],
+                decoderFactory: { RecordMarkingDecoder(maximumRecordSize: 1 << 20) })
+        }
+    }
+
+    @Test func fragmentSizesOnTheWire() throws {
+        let record = Array(0..<20) as [UInt8]
+        let framed = Self.framed(record, fragmentSize: 7)
+        var bytes = framed
+        var sizes: [(UInt32, Bool)] = []
+        while let header = bytes.readInteger(endianness: .big, as: UInt32.self) {
+            let size = header & 0x7FFF_FFFF
+            sizes.append((size, header & 0x8000_0000 != 0))
+            bytes.moveReaderIndex(forwardBy: Int(size))
+        }
+        #expect(sizes.map(\.0) == [7, 7, 6])
+        #expect(sizes.map(\.1) == [false, false, true])
+    }
+
+    @Test func oversizeHeaderCostsOnlyAnError() throws {
+        let channel = EmbeddedChannel(handler: ByteToMessageHandler(RecordMarkingDecoder(maximumRecordSize: 1 << 20)))
+        var header = ByteBuffer()
+        header.writeInteger(UInt32(0x8000_0000 | 0x7FFF_FFFF), endianness: .big)  // "2 GiB, last fragment"
+        #expect(throws: RecordMarkingDecoder.RecordTooLarge.self) { try channel.writeInbound(header) }
+        _ = try? channel.finish()
+    }
+
+    @Test func limitAppliesToTheSumOfFragments() throws {
+        var decoder = RecordMarkingDecoder(maximumRecordSize: 10)
+        var input = Self.framed(Array(repeating: 1, count: 12), fragmentSize: 6)
+        #expect(throws: RecordMarkingDecoder.RecordTooLarge.self) { _ = try decoder.decodeRecord(from: &input) }
+        var exact = Self.framed(Array(repeating: 1, count: 10), fragmentSize: 6)
+        var fresh = RecordMarkingDecoder(maximumRecordSize: 10)
+        #expect(try fresh.decodeRecord(from: &exact)?.readableBytes == 10)
+    }
+
+    @Test(arguments: [1, 7, 4096])
+    func encoderSplitsRecords(_ fragmentSize: Int) throws {
+        let channel = EmbeddedChannel(handler: RecordMarkingEncoder(maximumFragmentSize: fragmentSize))
+        let record = ByteBuffer(bytes: (0..<10_000).map { UInt8(truncatingIfNeeded: $0) })
+        try channel.writeOutbound(record)
+        var wire = ByteBuffer()
+        while var chunk = try channel.readOutbound(as: ByteBuffer.self) {
+            wire.writeBuffer(&chunk)
+        }
+        var decoder = RecordMarkingDecoder(maximumRecordSize: 1 << 20)
+        let decoded = try decoder.decodeRecord(from: &wire)
+        #expect(decoded == record)
+        #expect(wire.readableBytes == 0)
+        #expect(try channel.finish().isClean)
+    }
+
+    @Test func headroomIsUsedInPlace() throws {
+        let channel = EmbeddedChannel(handler: RecordMarkingEncoder())
+        var message = ByteBuffer()
+        message.writeRepeatingByte(0, count: 4)
+        message.moveReaderIndex(forwardBy: 4)
+        message.writeBytes([1, 2, 3, 4, 5, 6, 7, 8])
+        try channel.writeOutbound(message)
+        let wire = try channel.readOutbound(as: ByteBuffer.self)
+        #expect(wire.map { Array($0.readableBytesView) } == [0x80, 0, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8])
+    }
+}
