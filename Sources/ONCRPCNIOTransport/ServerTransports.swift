@@ -203,8 +203,9 @@ public final class TCPServerTransport: RPCServerTransport {
         }
         listener?.close(promise: nil)
         for connection in connections {
-            // Stop reading new calls; the ones in flight are answered, then the connection closes.
-            connection.close(mode: .input).whenFailure { _ in connection.close(promise: nil) }
+            // End the stream of calls without touching the socket: the calls in flight are
+            // answered, then the connection closes.
+            connection.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
         }
     }
 }
@@ -274,8 +275,8 @@ public final class UDPServerTransport: RPCServerTransport {
     public func listen(dispatcher: RPCDispatcher) async throws {
         let channel: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>
         do {
+            // No SO_REUSEADDR: for UDP it would let two servers share a port.
             channel = try await DatagramBootstrap(group: eventLoopGroup)
-                .channelOption(.socketOption(.so_reuseaddr), value: 1)
                 .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65536))
                 .bind(host: configuration.host, port: configuration.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
