@@ -20,7 +20,7 @@ let package = Package(
         .library(name: "ONCRPC", targets: ["ONCRPC"]),
         .library(name: "ONCRPCNIOTransport", targets: ["ONCRPCNIOTransport"]),
         .library(name: "ONCRPCInProcessTransport", targets: ["ONCRPCInProcessTransport"]),
-        .executable(name: "xdr-demo", targets: ["xdr-demo"]),
+        .executable(name: "oncrpc-demo", targets: ["oncrpc-demo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -39,7 +39,11 @@ let package = Package(
             dependencies: ["ONCRPC", "XDR", nioCore],
             swiftSettings: strictSettings
         ),
-        .executableTarget(name: "xdr-demo", dependencies: ["XDR", nioCore], swiftSettings: strictSettings),
+        .executableTarget(
+            name: "oncrpc-demo",
+            dependencies: ["ONCRPC", "ONCRPCNIOTransport", "XDR", nioCore],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "XDRTests", dependencies: ["XDR", nioCore], swiftSettings: strictSettings),
         .target(
             name: "ONCRPCTestSupport",

@@ -103,7 +103,8 @@ public struct RPCClient: Sendable {
             do {
                 header = try RPCMessageHeader.decode(from: &reader)
             } catch {
-                throw RPCError(code: .invalidReply, message: "the reply header does not decode", cause: error as? XDRDecodingError)
+                throw RPCError(
+                    code: .invalidReply, message: "the reply header does not decode", cause: error as? XDRDecodingError)
             }
             guard case .reply(let replyHeader) = header, replyHeader.xid == xid else {
                 throw RPCError(code: .invalidReply, message: "the transport returned a message that is not the reply")
@@ -189,6 +190,7 @@ final class ClientState: Sendable {
 public func withRPCClient<Result: Sendable>(
     transport: some RPCClientTransport,
     defaultOptions: RPCCallOptions = .default,
+    isolation: isolated (any Actor)? = #isolation,
     _ body: (RPCClient) async throws -> Result
 ) async throws -> Result {
     try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { group in

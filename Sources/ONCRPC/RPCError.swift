@@ -83,7 +83,8 @@ public struct RPCError: Error, Sendable, CustomStringConvertible {
     var replyBody: RPCReplyHeader.Body? {
         switch code {
         case .programUnavailable: .accepted(verifier: .none, status: .programUnavailable)
-        case .programMismatch(let low, let high): .accepted(verifier: .none, status: .programMismatch(low: low, high: high))
+        case .programMismatch(let low, let high):
+            .accepted(verifier: .none, status: .programMismatch(low: low, high: high))
         case .procedureUnavailable: .accepted(verifier: .none, status: .procedureUnavailable)
         case .garbageArguments: .accepted(verifier: .none, status: .garbageArguments)
         case .systemError: .accepted(verifier: .none, status: .systemError)

@@ -167,7 +167,8 @@ public struct RPCReplyHeader: Hashable, Sendable {
                 throw reader.error(.invalidEnumValue, "reject_stat \(rejectStat) is not defined", at: reader.offset - 4)
             }
         default:
-            throw reader.error(.invalidUnionDiscriminant, "reply_stat \(replyStat) is not defined", at: reader.offset - 4)
+            throw reader.error(
+                .invalidUnionDiscriminant, "reply_stat \(replyStat) is not defined", at: reader.offset - 4)
         }
     }
 }

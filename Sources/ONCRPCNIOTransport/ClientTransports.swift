@@ -67,9 +67,11 @@ public final class TCPClientTransport: RPCClientTransport {
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let sync = channel.pipeline.syncOperations
-                        try sync.addHandler(RecordMarkingEncoder(maximumFragmentSize: configuration.maximumFragmentSize))
                         try sync.addHandler(
-                            ByteToMessageHandler(RecordMarkingDecoder(maximumRecordSize: configuration.maximumRecordSize)))
+                            RecordMarkingEncoder(maximumFragmentSize: configuration.maximumFragmentSize))
+                        try sync.addHandler(
+                            ByteToMessageHandler(
+                                RecordMarkingDecoder(maximumRecordSize: configuration.maximumRecordSize)))
                         try sync.addHandler(RPCStreamClientHandler(logger: logger))
                     }
                 }

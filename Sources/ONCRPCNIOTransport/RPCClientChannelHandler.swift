@@ -131,7 +131,9 @@ final class RPCDatagramClientHandler: ChannelDuplexHandler {
             entry.promise.fail(
                 RPCError(
                     code: .timedOut,
-                    message: "no reply to xid \(xid) within \(entry.options.timeout) (\(entry.transmissions) transmissions)"))
+                    message:
+                        "no reply to xid \(xid) within \(entry.options.timeout) (\(entry.transmissions) transmissions)")
+            )
             promise?.succeed()
             return
         }

@@ -25,7 +25,9 @@ extension RPCPeer {
 
 /// The address a server transport listens on, available once it is bound.
 final class BoundAddress: Sendable {
-    private let state = Mutex<(address: Result<SocketAddress, any Error>?, waiters: [CheckedContinuation<SocketAddress, any Error>])>((nil, []))
+    private let state = Mutex<
+        (address: Result<SocketAddress, any Error>?, waiters: [CheckedContinuation<SocketAddress, any Error>])
+    >((nil, []))
 
     func set(_ result: Result<SocketAddress, any Error>) {
         let waiters = state.withLock { state -> [CheckedContinuation<SocketAddress, any Error>] in
@@ -91,7 +93,8 @@ public final class TCPServerTransport: RPCServerTransport {
     private let eventLoopGroup: any EventLoopGroup
     private let logger: Logger
     private let bound = BoundAddress()
-    private let state = Mutex<(listener: (any Channel)?, connections: [ObjectIdentifier: any Channel], stopping: Bool)>((nil, [:], false))
+    private let state = Mutex<(listener: (any Channel)?, connections: [ObjectIdentifier: any Channel], stopping: Bool)>(
+        (nil, [:], false))
 
     /// Creates a TCP server transport.
     public init(
@@ -126,8 +129,10 @@ public final class TCPServerTransport: RPCServerTransport {
                     channel.eventLoop.makeCompletedFuture {
                         let sync = channel.pipeline.syncOperations
                         try sync.addHandler(
-                            ByteToMessageHandler(RecordMarkingDecoder(maximumRecordSize: configuration.maximumRecordSize)))
-                        try sync.addHandler(RecordMarkingEncoder(maximumFragmentSize: configuration.maximumFragmentSize))
+                            ByteToMessageHandler(
+                                RecordMarkingDecoder(maximumRecordSize: configuration.maximumRecordSize)))
+                        try sync.addHandler(
+                            RecordMarkingEncoder(maximumFragmentSize: configuration.maximumFragmentSize))
                         return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                     }
                 }
@@ -162,7 +167,9 @@ public final class TCPServerTransport: RPCServerTransport {
                     }
                     group.addTask {
                         await self.serve(connection: connection, dispatcher: dispatcher)
-                        _ = self.state.withLock { $0.connections.removeValue(forKey: ObjectIdentifier(connection.channel)) }
+                        _ = self.state.withLock {
+                            $0.connections.removeValue(forKey: ObjectIdentifier(connection.channel))
+                        }
                     }
                 }
             }
@@ -306,7 +313,9 @@ public final class UDPServerTransport: RPCServerTransport {
                     }
                     let peerAddress = envelope.remoteAddress
                     var key: RPCDuplicateRequestCache.Key?
-                    if let cache, let callKey = RPCDuplicateRequestCache.Key(call: envelope.data, peer: "\(peerAddress)") {
+                    if let cache,
+                        let callKey = RPCDuplicateRequestCache.Key(call: envelope.data, peer: "\(peerAddress)")
+                    {
                         switch cache.lookup(callKey) {
                         case .inProgress:
                             continue

@@ -13,7 +13,9 @@ enum Wire: String, CaseIterable, Sendable {
     case udp
 }
 
-func transport(_ wire: Wire, _ server: LoopbackServer, tcp: TCPClientTransport.Configuration = .init()) -> any RPCClientTransport {
+func transport(_ wire: Wire, _ server: LoopbackServer, tcp: TCPClientTransport.Configuration = .init())
+    -> any RPCClientTransport
+{
     switch wire {
     case .tcp: TCPClientTransport(server: .host(server.host, port: server.tcpPort), configuration: tcp)
     case .udp: UDPClientTransport(server: .host(server.host, port: server.udpPort))
@@ -182,14 +184,18 @@ struct LoopbackTests {
 
     @Test func gracefulShutdownFinishesCallsInFlight() async throws {
         let tcp = TCPServerTransport()
-        let server = RPCServer(transports: [tcp], services: [TestProgram.version1()])
+        let counters = TestProgram.Counters()
+        let server = RPCServer(transports: [tcp], services: [TestProgram.version1(counters: counters)])
         async let serving: Void = server.serve()
         let port = try await tcp.listeningAddress().port!
         try await withRPCClient(transport: TCPClientTransport(host: "127.0.0.1", port: port)) { client in
             try await client.ping(program: program, version: 1)  // connected before shutdown begins
             async let slow: XDRVoid = client.call(
-                program: program, version: 1, procedure: 5, arguments: UInt32(300), resultType: XDRVoid.self)
-            try await Task.sleep(for: .milliseconds(100))
+                program: program, version: 1, procedure: 5, arguments: UInt32(500), resultType: XDRVoid.self)
+            // Shut down once the handler runs (a call not yet read when shutdown begins is refused).
+            while counters.count(.sleep) == 0 {
+                try await Task.sleep(for: .milliseconds(10))
+            }
             server.beginGracefulShutdown()
             _ = try await slow  // answered although shutdown began while it ran
         }

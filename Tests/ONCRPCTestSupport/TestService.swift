@@ -89,7 +89,8 @@ public enum TestProgram {
                 RPCMethod(procedure: Procedure.whoAmI.rawValue, name: "WHOAMI") { (_: XDRVoid, context) -> String in
                     counters.record(.whoAmI)
                     guard let sys = context.authSys else { return "nobody" }
-                    return "\(sys.machineName):\(sys.uid):\(sys.gid):\(sys.gids.map(String.init).joined(separator: ","))"
+                    return
+                        "\(sys.machineName):\(sys.uid):\(sys.gid):\(sys.gids.map(String.init).joined(separator: ","))"
                 },
                 RPCMethod(procedure: Procedure.echoOpaque.rawValue, name: "ECHO_OPAQUE") { (bytes: ByteBuffer, _) in
                     counters.record(.echoOpaque)

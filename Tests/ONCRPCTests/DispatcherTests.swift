@@ -42,16 +42,21 @@ struct DispatcherTests {
     }
 
     @Test func routing() async throws {
-        #expect(try await replyBody(TestProgram.rawCall(xid: 5, program: 42, procedure: 0))
-            == .accepted(verifier: .none, status: .programUnavailable))
-        #expect(try await replyBody(TestProgram.rawCall(xid: 6, version: 9, procedure: 0))
-            == .accepted(verifier: .none, status: .programMismatch(low: 1, high: 2)))
-        #expect(try await replyBody(TestProgram.rawCall(xid: 7, procedure: 99))
-            == .accepted(verifier: .none, status: .procedureUnavailable))
-        #expect(try await replyBody(TestProgram.rawCall(xid: 8, procedure: 1, arguments: [0, 0, 0, 9]))
-            == .accepted(verifier: .none, status: .garbageArguments))
-        #expect(try await replyBody(TestProgram.rawCall(xid: 9, procedure: 0))
-            == .accepted(verifier: .none, status: .success))
+        #expect(
+            try await replyBody(TestProgram.rawCall(xid: 5, program: 42, procedure: 0))
+                == .accepted(verifier: .none, status: .programUnavailable))
+        #expect(
+            try await replyBody(TestProgram.rawCall(xid: 6, version: 9, procedure: 0))
+                == .accepted(verifier: .none, status: .programMismatch(low: 1, high: 2)))
+        #expect(
+            try await replyBody(TestProgram.rawCall(xid: 7, procedure: 99))
+                == .accepted(verifier: .none, status: .procedureUnavailable))
+        #expect(
+            try await replyBody(TestProgram.rawCall(xid: 8, procedure: 1, arguments: [0, 0, 0, 9]))
+                == .accepted(verifier: .none, status: .garbageArguments))
+        #expect(
+            try await replyBody(TestProgram.rawCall(xid: 9, procedure: 0))
+                == .accepted(verifier: .none, status: .success))
     }
 
     @Test func undecodableRecordsHaveNoReply() async throws {
@@ -88,7 +93,8 @@ struct DispatcherTests {
         #expect(other != key)
         // Capacity evicts the oldest.
         for xid in 2...4 as ClosedRange<UInt32> {
-            let k = try #require(RPCDuplicateRequestCache.Key(call: try TestProgram.rawCall(xid: xid, procedure: 6), peer: "a"))
+            let k = try #require(
+                RPCDuplicateRequestCache.Key(call: try TestProgram.rawCall(xid: xid, procedure: 6), peer: "a"))
             _ = cache.lookup(k)
         }
         #expect(cache.count == 2)

@@ -45,7 +45,8 @@ struct InProcessTests {
     }
 
     @Test func descriptorCalls() async throws {
-        let add = RPCProcedureDescriptor<TestProgram.Pair, Int32>(program: program, version: 1, procedure: 2, name: "ADD")
+        let add = RPCProcedureDescriptor<TestProgram.Pair, Int32>(
+            program: program, version: 1, procedure: 2, name: "ADD")
         try await withInProcessServer { client in
             let sum = try await client.call(add, TestProgram.Pair(a: -5, b: 3))
             #expect(sum == -2)
