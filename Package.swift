@@ -20,11 +20,14 @@ let package = Package(
         .library(name: "ONCRPC", targets: ["ONCRPC"]),
         .library(name: "ONCRPCNIOTransport", targets: ["ONCRPCNIOTransport"]),
         .library(name: "ONCRPCInProcessTransport", targets: ["ONCRPCInProcessTransport"]),
+        .library(name: "XDRLanguage", targets: ["XDRLanguage"]),
         .executable(name: "oncrpc-demo", targets: ["oncrpc-demo"]),
+        .executable(name: "swift-rpcgen", targets: ["swift-rpcgen"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         .target(name: "XDR", dependencies: [nioCore], swiftSettings: strictSettings),
@@ -37,6 +40,13 @@ let package = Package(
         .target(
             name: "ONCRPCInProcessTransport",
             dependencies: ["ONCRPC", "XDR", nioCore],
+            swiftSettings: strictSettings
+        ),
+        .target(name: "XDRLanguage", swiftSettings: strictSettings),
+        .target(name: "XDRCodeGen", dependencies: ["XDRLanguage"], swiftSettings: strictSettings),
+        .executableTarget(
+            name: "swift-rpcgen",
+            dependencies: ["XDRCodeGen", "XDRLanguage", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strictSettings
         ),
         .executableTarget(

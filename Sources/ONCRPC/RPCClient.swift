@@ -40,12 +40,29 @@ public struct RPCClient: Sendable {
         resultType: Result.Type = Result.self,
         options: RPCCallOptions? = nil
     ) async throws -> Result {
+        try await call(
+            program: program, version: version, procedure: procedure, options: options,
+            encodeArguments: { try arguments.encode(to: &$0) },
+            decodeResult: { try Result(from: &$0) })
+    }
+
+    /// Calls `procedure` of `program`/`version`, with the arguments written by `encodeArguments`
+    /// and the result read by `decodeResult` (the form generated stubs use, so that bounds of
+    /// typedefs such as `string name<255>` apply).
+    public func call<Result>(
+        program: UInt32,
+        version: UInt32,
+        procedure: UInt32,
+        options: RPCCallOptions? = nil,
+        encodeArguments: (inout XDRWriter) throws -> Void,
+        decodeResult: (inout XDRReader) throws -> Result
+    ) async throws -> Result {
         let options = options ?? defaultOptions
         let reply = try await exchange(
-            program: program, version: version, procedure: procedure, arguments: arguments, options: options)
+            program: program, version: version, procedure: procedure, options: options, encodeArguments: encodeArguments)
         do {
             var reader = XDRReader(buffer: reply, options: decodingOptions)
-            return try Result(from: &reader)
+            return try decodeResult(&reader)
         } catch {
             throw RPCError(
                 code: .invalidReply, message: "the results of procedure \(procedure) do not decode",
@@ -72,12 +89,12 @@ public struct RPCClient: Sendable {
     }
 
     /// Sends the call and returns the reply positioned at the results of a `SUCCESS`.
-    func exchange<Arguments: XDREncodable>(
+    func exchange(
         program: UInt32,
         version: UInt32,
         procedure: UInt32,
-        arguments: Arguments,
-        options: RPCCallOptions
+        options: RPCCallOptions,
+        encodeArguments: (inout XDRWriter) throws -> Void
     ) async throws -> ByteBuffer {
         var triedShort = false
         while true {
@@ -91,7 +108,7 @@ public struct RPCClient: Sendable {
                     xid: xid, program: program, version: version, procedure: procedure,
                     credentials: credentials, verifier: verifier
                 ).encode(to: &writer)
-                try arguments.encode(to: &writer)
+                try encodeArguments(&writer)
             } catch {
                 throw RPCError(
                     code: .encodingFailed, message: "the arguments of procedure \(procedure) do not encode",

@@ -63,6 +63,44 @@ public struct RPCMethod: Sendable {
     @usableFromInline
     let invoke: @Sendable (ByteBuffer, XDRDecodingOptions, RPCServerContext, inout XDRWriter) async throws -> Void
 
+    /// Creates a method whose arguments are read by `decodeArguments` and whose result is written
+    /// by `encodeResult` (the form generated services use).
+    ///
+    /// Arguments that do not decode become `GARBAGE_ARGS`; an ``RPCError`` thrown by the handler
+    /// picks the reply; any other error becomes `SYSTEM_ERR`.
+    @inlinable
+    public init<Arguments: Sendable, Result: Sendable>(
+        procedure: UInt32,
+        name: String,
+        decodeArguments: @escaping @Sendable (inout XDRReader) throws -> Arguments,
+        encodeResult: @escaping @Sendable (Result, inout XDRWriter) throws -> Void,
+        handler: @escaping @Sendable (Arguments, RPCServerContext) async throws -> Result
+    ) {
+        self.procedure = procedure
+        self.name = name
+        self.invoke = { buffer, options, context, writer in
+            let arguments: Arguments
+            do {
+                var reader = XDRReader(buffer: buffer, options: options)
+                arguments = try decodeArguments(&reader)
+            } catch {
+                throw RPCError(
+                    code: .garbageArguments,
+                    message: "arguments of \(name) do not decode",
+                    cause: error as? XDRDecodingError)
+            }
+            let result = try await handler(arguments, context)
+            do {
+                try encodeResult(result, &writer)
+            } catch {
+                throw RPCError(
+                    code: .systemError,
+                    message: "result of \(name) does not encode",
+                    cause: error as? XDREncodingError)
+            }
+        }
+    }
+
     /// Creates a method whose handler takes decoded arguments and returns a result.
     ///
     /// Arguments that do not decode become `GARBAGE_ARGS`; an ``RPCError`` thrown by the handler

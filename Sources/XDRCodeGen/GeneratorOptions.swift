@@ -1,0 +1,51 @@
+/// How swift-rpcgen writes Swift.
+public struct GeneratorOptions: Hashable, Sendable {
+    /// The access level of generated declarations.
+    public enum AccessLevel: String, Hashable, Sendable, CaseIterable {
+        case `public`, package, `internal`
+    }
+
+    /// How `.x` names become Swift names.
+    public enum Naming: String, Hashable, Sendable, CaseIterable {
+        /// UpperCamelCase types, lowerCamelCase members (`nfs_fh3` -> `NfsFh3`, `ex_dir` -> `exDir`).
+        case idiomatic
+        /// The names exactly as in the `.x` file (Swift keywords escaped).
+        case verbatim
+    }
+
+    /// What to generate.
+    public struct Parts: OptionSet, Hashable, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        /// Constants, enums, structs, unions and typedefs.
+        public static let types = Parts(rawValue: 1)
+        /// Procedure descriptors and a `Client` per program version.
+        public static let client = Parts(rawValue: 2)
+        /// A `ServiceProtocol` per program version, with its registration.
+        public static let server = Parts(rawValue: 4)
+        /// Everything.
+        public static let all: Parts = [.types, .client, .server]
+    }
+
+    /// The access level (default `public`).
+    public var accessLevel: AccessLevel
+    /// The naming mode (default idiomatic).
+    public var naming: Naming
+    /// What to generate (default everything).
+    public var parts: Parts
+    /// Swift names for particular `.x` names, overriding the naming mode.
+    public var nameOverrides: [String: String]
+
+    /// Creates options.
+    public init(
+        accessLevel: AccessLevel = .public,
+        naming: Naming = .idiomatic,
+        parts: Parts = .all,
+        nameOverrides: [String: String] = [:]
+    ) {
+        self.accessLevel = accessLevel
+        self.naming = naming
+        self.parts = parts
+        self.nameOverrides = nameOverrides
+    }
+}
