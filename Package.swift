@@ -70,6 +70,13 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "XDRLanguageTests", dependencies: ["XDRLanguage"], swiftSettings: strictSettings),
+        .testTarget(name: "XDRCodeGenTests", dependencies: ["XDRCodeGen", "XDRLanguage"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "GeneratedCodeTests",
+            dependencies: ["XDR", "ONCRPC", "ONCRPCInProcessTransport", nioCore],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "ONCRPCNIOTransportTests",
             dependencies: ["ONCRPC", "XDR", "ONCRPCNIOTransport", "ONCRPCTestSupport", nioCore, nioPosix, logging],
