@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "XDRLanguage", targets: ["XDRLanguage"]),
         .executable(name: "oncrpc-demo", targets: ["oncrpc-demo"]),
         .executable(name: "swift-rpcgen", targets: ["swift-rpcgen"]),
+        .plugin(name: "SwiftRPCGenPlugin", targets: ["SwiftRPCGenPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -69,6 +70,14 @@ let package = Package(
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ],
             swiftSettings: strictSettings
+        ),
+        .plugin(name: "SwiftRPCGenPlugin", capability: .buildTool(), dependencies: ["swift-rpcgen"]),
+        .testTarget(
+            name: "PluginTests",
+            dependencies: ["XDR", "ONCRPC", "ONCRPCInProcessTransport", nioCore],
+            exclude: ["swift-rpcgen-config.json"],
+            swiftSettings: strictSettings,
+            plugins: ["SwiftRPCGenPlugin"]
         ),
         .testTarget(name: "XDRLanguageTests", dependencies: ["XDRLanguage"], swiftSettings: strictSettings),
         .testTarget(name: "XDRCodeGenTests", dependencies: ["XDRCodeGen", "XDRLanguage"], swiftSettings: strictSettings),

@@ -1,0 +1,54 @@
+import Foundation
+import PackagePlugin
+
+/// Compiles the `.x` files of a target with swift-rpcgen at build time. Options come from an
+/// optional `swift-rpcgen-config.json` in the target's directory:
+///
+/// ```json
+/// { "accessLevel": "internal", "naming": "idiomatic", "generate": ["types", "client", "server"],
+///   "includeDirectories": ["../xdr"], "defines": ["DEBUG=1"], "renames": {"foo_t": "Foo"} }
+/// ```
+@main
+struct SwiftRPCGenPlugin: BuildToolPlugin {
+    struct Configuration: Decodable {
+        var accessLevel: String?
+        var naming: String?
+        var generate: [String]?
+        var includeDirectories: [String]?
+        var defines: [String]?
+        var renames: [String: String]?
+    }
+
+    func createBuildCommands(context: PluginContext, target: any Target) throws -> [Command] {
+        guard let target = target as? SourceModuleTarget else { return [] }
+        let tool = try context.tool(named: "swift-rpcgen")
+        let configurationURL = target.directoryURL.appending(path: "swift-rpcgen-config.json")
+        var configuration = Configuration()
+        var inputs: [URL] = []
+        if let data = try? Data(contentsOf: configurationURL) {
+            configuration = try JSONDecoder().decode(Configuration.self, from: data)
+            inputs.append(configurationURL)
+        }
+        var options: [String] = []
+        if let level = configuration.accessLevel { options += ["--access-level", level] }
+        if let naming = configuration.naming { options += ["--naming", naming] }
+        if let parts = configuration.generate { options += ["--generate", parts.joined(separator: ",")] }
+        for directory in configuration.includeDirectories ?? [] {
+            options += ["-I", target.directoryURL.appending(path: directory).path]
+        }
+        for define in configuration.defines ?? [] { options += ["-D", define] }
+        for (name, swiftName) in (configuration.renames ?? [:]).sorted(by: { $0.key < $1.key }) {
+            options += ["--rename", "\(name)=\(swiftName)"]
+        }
+        let outputDirectory = context.pluginWorkDirectoryURL.appending(path: "GeneratedSources")
+        return target.sourceFiles(withSuffix: "x").map { file in
+            let stem = file.url.deletingPathExtension().lastPathComponent
+            return .buildCommand(
+                displayName: "swift-rpcgen \(file.url.lastPathComponent)",
+                executable: tool.url,
+                arguments: options + ["--output-directory", outputDirectory.path, file.url.path],
+                inputFiles: [file.url] + inputs,
+                outputFiles: [outputDirectory.appending(path: "\(stem).swift")])
+        }
+    }
+}
