@@ -4,8 +4,10 @@ public import XDR
 /// An authentication flavor number (`auth_flavor` of RFC 5531 §8.2). Unknown flavors keep their
 /// number, so a server can reject them faithfully.
 public struct RPCAuthFlavor: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    /// The number on the wire.
     public var rawValue: UInt32
 
+    /// Wraps a number from the wire.
     @inlinable
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
@@ -52,12 +54,14 @@ public struct RPCOpaqueAuth: XDRCodable, Hashable, Sendable {
     /// `AUTH_NONE` with an empty body.
     public static let none = RPCOpaqueAuth(flavor: .none)
 
+    /// Reads the XDR encoding.
     @inlinable
     public init(from reader: inout XDRReader) throws {
         flavor = RPCAuthFlavor(rawValue: try reader.readUInt32())
         body = try reader.withField("body") { try $0.readVariableOpaque(maxLength: Self.maximumBodyLength) }
     }
 
+    /// Writes the XDR encoding.
     @inlinable
     public func encode(to writer: inout XDRWriter) throws {
         writer.writeUInt32(flavor.rawValue)
@@ -98,6 +102,7 @@ public struct AuthSysParameters: XDRCodable, Hashable, Sendable {
         self.gids = gids
     }
 
+    /// Reads the XDR encoding.
     public init(from reader: inout XDRReader) throws {
         stamp = try reader.readUInt32()
         machineName = try reader.withField("machinename") {
@@ -108,6 +113,7 @@ public struct AuthSysParameters: XDRCodable, Hashable, Sendable {
         gids = try reader.withField("gids") { try $0.readArray(of: UInt32.self, maxCount: Self.maximumGroups) }
     }
 
+    /// Writes the XDR encoding.
     public func encode(to writer: inout XDRWriter) throws {
         writer.writeUInt32(stamp)
         try writer.withField("machinename") {
@@ -126,8 +132,10 @@ public struct AuthSysParameters: XDRCodable, Hashable, Sendable {
 
 /// `auth_stat` of RFC 5531 §9: why a server refused a call's authentication.
 public struct RPCAuthStatus: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    /// The number on the wire.
     public var rawValue: UInt32
 
+    /// Wraps a number from the wire.
     @inlinable
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 

@@ -59,7 +59,8 @@ public struct RPCClient: Sendable {
     ) async throws -> Result {
         let options = options ?? defaultOptions
         let reply = try await exchange(
-            program: program, version: version, procedure: procedure, options: options, encodeArguments: encodeArguments)
+            program: program, version: version, procedure: procedure, options: options, encodeArguments: encodeArguments
+        )
         do {
             var reader = XDRReader(buffer: reply, options: decodingOptions)
             return try decodeResult(&reader)

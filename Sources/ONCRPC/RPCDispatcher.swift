@@ -97,25 +97,22 @@ public final class RPCDispatcher: Sendable {
             let header = RPCCallHeader(
                 xid: xid, rpcVersion: rpcVersion, program: program, version: version, procedure: procedure,
                 credentials: credentials, verifier: verifier)
-            var callLogger = logger
-            callLogger[metadataKey: "rpc.xid"] = "\(xid)"
-            callLogger[metadataKey: "rpc.procedure"] = "\(method.name)"
-            let context = RPCServerContext(call: header, authSys: authSys, peer: peer, logger: callLogger)
+            let context = RPCServerContext(call: header, authSys: authSys, peer: peer, logger: logger)
             var writer = Self.replyWriter()
             Self.writeSuccessHeader(xid: xid, to: &writer)
             do {
                 try await method.invoke(reader.buffer, decodingOptions, context, &writer)
                 return writer.buffer
-            } catch let error as RPCError {
-                if let body = error.replyBody {
-                    if error.code == .systemError || error.code == .garbageArguments {
-                        callLogger.debug("call failed", metadata: ["error": "\(error)"])
-                    }
+            } catch {
+                // Metadata is built only here, off the path of a successful call.
+                let metadata: Logger.Metadata = [
+                    "rpc.xid": "\(xid)", "rpc.procedure": "\(method.name)", "peer": "\(peer)", "error": "\(error)",
+                ]
+                if let rpcError = error as? RPCError, let body = rpcError.replyBody {
+                    logger.debug("call answered with an error reply", metadata: metadata)
                     return reply(xid: xid, body)
                 }
-                callLogger.error("handler threw \(error); replying SYSTEM_ERR")
-            } catch {
-                callLogger.error("handler threw \(error); replying SYSTEM_ERR")
+                logger.error("handler failed; replying SYSTEM_ERR", metadata: metadata)
             }
             return reply(xid: xid, .accepted(verifier: .none, status: .systemError))
         }

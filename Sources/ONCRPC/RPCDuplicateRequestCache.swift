@@ -56,9 +56,27 @@ public final class RPCDuplicateRequestCache: Sendable {
     }
 
     private struct Storage {
-        var entries: [Key: Entry] = [:]
-        var order: [Key] = []
+        /// Each entry with the serial number of its insertion.
+        var entries: [Key: (entry: Entry, serial: UInt64)] = [:]
+        /// Insertions, oldest first from `head`; one whose serial no longer matches its entry is stale.
+        var order: [(key: Key, serial: UInt64)] = []
         var head = 0
+        var nextSerial: UInt64 = 0
+
+        mutating func evict(downTo capacity: Int) {
+            while entries.count > capacity, head < order.count {
+                let (key, serial) = order[head]
+                head += 1
+                if entries[key]?.serial == serial {
+                    entries.removeValue(forKey: key)
+                }
+            }
+            // Drop what has been consumed or gone stale, so the log stays bounded.
+            if order.count - head > 2 * capacity || head > capacity {
+                order = order[head...].filter { entries[$0.key]?.serial == $0.serial }
+                head = 0
+            }
+        }
     }
 
     /// The most calls remembered.
@@ -73,31 +91,27 @@ public final class RPCDuplicateRequestCache: Sendable {
     /// Looks `key` up, and marks it in progress when it is new.
     public func lookup(_ key: Key) -> Lookup {
         storage.withLock { storage in
-            switch storage.entries[key] {
+            switch storage.entries[key]?.entry {
             case .inProgress: return .inProgress
             case .done(let reply): return .replay(reply)
             case nil:
-                storage.entries[key] = .inProgress
-                storage.order.append(key)
-                if storage.order.count - storage.head > capacity {
-                    storage.entries.removeValue(forKey: storage.order[storage.head])
-                    storage.head += 1
-                    if storage.head > capacity {
-                        storage.order.removeFirst(storage.head)
-                        storage.head = 0
-                    }
-                }
+                let serial = storage.nextSerial
+                storage.nextSerial += 1
+                storage.entries[key] = (.inProgress, serial)
+                storage.order.append((key, serial))
+                storage.evict(downTo: capacity)
                 return .new
             }
         }
     }
 
-    /// Records the reply to `key` (or forgets the call when there is none).
+    /// Records the reply to `key` (or forgets the call when there is none, so that a
+    /// retransmission runs it again).
     public func complete(_ key: Key, reply: ByteBuffer?) {
         storage.withLock { storage in
-            guard storage.entries[key] != nil else { return }
+            guard let current = storage.entries[key] else { return }
             if let reply {
-                storage.entries[key] = .done(reply)
+                storage.entries[key] = (.done(reply), current.serial)
             } else {
                 storage.entries.removeValue(forKey: key)
             }

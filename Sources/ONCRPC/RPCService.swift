@@ -41,7 +41,7 @@ public struct RPCServerContext: Sendable {
     public var authSys: AuthSysParameters?
     /// Where the call came from.
     public var peer: RPCPeer
-    /// A logger with the call's metadata attached.
+    /// The server's logger (the call's xid and procedure are in ``call``).
     public var logger: Logger
 
     /// Creates a context.
@@ -113,29 +113,11 @@ public struct RPCMethod: Sendable {
         result: Result.Type = Result.self,
         handler: @escaping @Sendable (Arguments, RPCServerContext) async throws -> Result
     ) {
-        self.procedure = procedure
-        self.name = name
-        self.invoke = { buffer, options, context, writer in
-            let arguments: Arguments
-            do {
-                var reader = XDRReader(buffer: buffer, options: options)
-                arguments = try Arguments(from: &reader)
-            } catch {
-                throw RPCError(
-                    code: .garbageArguments,
-                    message: "arguments of \(name) do not decode",
-                    cause: error as? XDRDecodingError)
-            }
-            let result = try await handler(arguments, context)
-            do {
-                try result.encode(to: &writer)
-            } catch {
-                throw RPCError(
-                    code: .systemError,
-                    message: "result of \(name) does not encode",
-                    cause: error as? XDREncodingError)
-            }
-        }
+        self.init(
+            procedure: procedure, name: name,
+            decodeArguments: { try Arguments(from: &$0) },
+            encodeResult: { try $0.encode(to: &$1) },
+            handler: handler)
     }
 }
 
@@ -154,8 +136,11 @@ public protocol RPCService: Sendable {
 
 /// A service assembled from closures.
 public struct RPCServiceDefinition: RPCService {
+    /// The program number.
     public let program: UInt32
+    /// The version number.
     public let version: UInt32
+    /// The procedures.
     public let methods: [RPCMethod]
 
     /// Creates a service for `program`/`version` with `methods`.

@@ -19,6 +19,7 @@ public enum RecordMarking {
 /// size against ``maximumRecordSize`` as soon as each fragment header arrives, before buffering
 /// any of it, so a header announcing 2 GiB costs only an error.
 public struct RecordMarkingDecoder: ByteToMessageDecoder {
+    /// Whole records.
     public typealias InboundOut = ByteBuffer
 
     /// The error thrown for a record larger than the limit.
@@ -41,6 +42,7 @@ public struct RecordMarkingDecoder: ByteToMessageDecoder {
         self.maximumRecordSize = maximumRecordSize
     }
 
+    /// Passes on each whole record in the buffer.
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let record = try decodeRecord(from: &buffer) else { return .needMoreData }
         context.fireChannelRead(Self.wrapInboundOut(record))
@@ -72,7 +74,7 @@ public struct RecordMarkingDecoder: ByteToMessageDecoder {
                 return fragment
             }
             if partial == nil {
-                var first = ByteBufferAllocator().buffer(capacity: length * 2)
+                var first = ByteBufferAllocator().buffer(capacity: min(length * 2, maximumRecordSize))
                 first.writeImmutableBuffer(fragment)
                 partial = first
             } else {
@@ -81,6 +83,7 @@ public struct RecordMarkingDecoder: ByteToMessageDecoder {
         }
     }
 
+    /// Drops a record cut short by the end of the stream.
     public mutating func decodeLast(
         context: ChannelHandlerContext,
         buffer: inout ByteBuffer,
@@ -100,7 +103,9 @@ public struct RecordMarkingDecoder: ByteToMessageDecoder {
 /// A record that fits in one fragment and has ``RecordMarking/headroom`` bytes free before its
 /// reader index (as every message this library builds does) gets its header written in place.
 public final class RecordMarkingEncoder: ChannelOutboundHandler, Sendable {
+    /// Whole records.
     public typealias OutboundIn = ByteBuffer
+    /// Record-marked bytes.
     public typealias OutboundOut = ByteBuffer
 
     /// The largest fragment written.
@@ -112,6 +117,7 @@ public final class RecordMarkingEncoder: ChannelOutboundHandler, Sendable {
         self.maximumFragmentSize = maximumFragmentSize
     }
 
+    /// Writes a record as fragments.
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         var record = Self.unwrapOutboundIn(data)
         let length = record.readableBytes

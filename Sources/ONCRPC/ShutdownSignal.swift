@@ -2,12 +2,15 @@ import Synchronization
 
 /// A one-shot signal tasks can wait for.
 package final class ShutdownSignal: Sendable {
+    /// Creates a signal that has not fired.
     package init() {}
 
     private let state = Mutex<(signalled: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
 
+    /// Whether ``signal()`` has been called.
     package var isSignalled: Bool { state.withLock { $0.signalled } }
 
+    /// Wakes every waiter, now and later.
     package func signal() {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             guard !state.signalled else { return [] }
@@ -18,6 +21,7 @@ package final class ShutdownSignal: Sendable {
         waiters.forEach { $0.resume() }
     }
 
+    /// Returns once signalled.
     package func wait() async {
         await withCheckedContinuation { continuation in
             let resumeNow = state.withLock { state -> Bool in
@@ -34,6 +38,7 @@ package final class ShutdownSignal: Sendable {
 package final class InFlightCounter: Sendable {
     private let state = Mutex<(count: Int, waiters: [CheckedContinuation<Void, Never>])>((0, []))
 
+    /// Creates a counter with nothing in flight.
     package init() {}
 
     /// The work in flight now.

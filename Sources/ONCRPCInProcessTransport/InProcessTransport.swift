@@ -40,10 +40,12 @@ public struct InProcessTransport: Sendable {
             self.requests = requests
         }
 
+        /// Runs until ``beginGracefulShutdown()``.
         public func run() async throws {
             await shutdown.wait()
         }
 
+        /// Sends one call and returns its reply.
         public func roundTrip(_ call: ByteBuffer, xid: UInt32, options: RPCCallOptions) async throws -> ByteBuffer {
             guard !shutdown.isSignalled else {
                 throw RPCError(code: .shutdown, message: "the client transport has shut down")
@@ -69,6 +71,7 @@ public struct InProcessTransport: Sendable {
             }
         }
 
+        /// Stops the transport gracefully.
         public func beginGracefulShutdown() {
             shutdown.signal()
         }
@@ -79,6 +82,7 @@ public struct InProcessTransport: Sendable {
         let requests: AsyncStream<Request>
         let continuation: AsyncStream<Request>.Continuation
 
+        /// Serves calls until shut down and every call in flight is answered.
         public func listen(dispatcher: RPCDispatcher) async throws {
             let peer = RPCPeer(transport: .inProcess, address: "in-process", isLocal: true)
             await withDiscardingTaskGroup { group in
@@ -90,6 +94,7 @@ public struct InProcessTransport: Sendable {
             }
         }
 
+        /// Stops the transport gracefully.
         public func beginGracefulShutdown() {
             continuation.finish()
         }

@@ -17,6 +17,7 @@ final class ClientConnection: Sendable {
 
     private let state = Mutex<State>(.idle)
     private let connect: @Sendable () async throws -> any Channel
+    private let shutdownSignal = ShutdownSignal()
 
     init(connect: @escaping @Sendable () async throws -> any Channel) {
         self.connect = connect
@@ -104,8 +105,31 @@ final class ClientConnection: Sendable {
         return try result.get()
     }
 
+    /// Returns once ``shutdown()`` has been called (the body of a transport's `run()`).
+    func waitForShutdown() async {
+        await shutdownSignal.wait()
+    }
+
+    /// Sends one call on the live channel (connecting first if needed) and returns its reply.
+    /// A send that fails before the call is registered fails with `sendFailure`.
+    func roundTrip(
+        _ call: ByteBuffer,
+        xid: UInt32,
+        options: RPCCallOptions,
+        sendFailure: RPCError.Code
+    ) async throws -> ByteBuffer {
+        let channel = try await self.channel()
+        let promise = channel.eventLoop.makePromise(of: ByteBuffer.self)
+        channel.writeAndFlush(OutstandingCall(xid: xid, message: call, options: options, promise: promise))
+            .whenFailure { error in
+                promise.fail(RPCError(code: sendFailure, message: "the call could not be sent: \(error)", cause: error))
+            }
+        return try await promise.futureResult.get()
+    }
+
     /// Closes the channel; later calls fail with ``RPCError/Code-swift.enum/shutdown``.
     func shutdown() {
+        shutdownSignal.signal()
         let (channel, waiters) = state.withLock { state -> ((any Channel)?, [Waiter]) in
             defer { state = .shutdown }
             switch state {

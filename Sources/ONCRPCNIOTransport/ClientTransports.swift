@@ -50,7 +50,6 @@ public final class TCPClientTransport: RPCClientTransport {
     }
 
     private let connection: ClientConnection
-    private let shutdownSignal = ShutdownSignal()
 
     /// Creates a transport to `server`.
     public init(
@@ -85,26 +84,18 @@ public final class TCPClientTransport: RPCClientTransport {
         self.init(server: .host(host, port: port), configuration: configuration)
     }
 
+    /// Runs until ``beginGracefulShutdown()``; connections are made by the calls.
     public func run() async throws {
-        await shutdownSignal.wait()
-        connection.shutdown()
+        await connection.waitForShutdown()
     }
 
+    /// Sends one call and returns its reply (see ``RPCClientTransport/roundTrip(_:xid:options:)``).
     public func roundTrip(_ call: ByteBuffer, xid: UInt32, options: RPCCallOptions) async throws -> ByteBuffer {
-        let channel = try await connection.channel()
-        let promise = channel.eventLoop.makePromise(of: ByteBuffer.self)
-        channel.writeAndFlush(OutstandingCall(xid: xid, message: call, options: options, promise: promise))
-            .whenFailure { error in
-                promise.fail(
-                    RPCError(
-                        code: .connectionClosed, message: "the call could not be sent: \(error)",
-                        cause: error))
-            }
-        return try await promise.futureResult.get()
+        try await connection.roundTrip(call, xid: xid, options: options, sendFailure: .connectionClosed)
     }
 
+    /// Closes the connection; later calls fail with ``RPCError/Code-swift.enum/shutdown``.
     public func beginGracefulShutdown() {
-        shutdownSignal.signal()
         connection.shutdown()
     }
 }
@@ -113,7 +104,6 @@ public final class TCPClientTransport: RPCClientTransport {
 /// ``RPCRetransmitPolicy`` within its total timeout, replies matched by xid.
 public final class UDPClientTransport: RPCClientTransport {
     private let connection: ClientConnection
-    private let shutdownSignal = ShutdownSignal()
 
     /// Creates a transport to `server`.
     public init(
@@ -142,26 +132,18 @@ public final class UDPClientTransport: RPCClientTransport {
         self.init(server: .host(host, port: port))
     }
 
+    /// Runs until ``beginGracefulShutdown()``; connections are made by the calls.
     public func run() async throws {
-        await shutdownSignal.wait()
-        connection.shutdown()
+        await connection.waitForShutdown()
     }
 
+    /// Sends one call and returns its reply (see ``RPCClientTransport/roundTrip(_:xid:options:)``).
     public func roundTrip(_ call: ByteBuffer, xid: UInt32, options: RPCCallOptions) async throws -> ByteBuffer {
-        let channel = try await connection.channel()
-        let promise = channel.eventLoop.makePromise(of: ByteBuffer.self)
-        channel.writeAndFlush(OutstandingCall(xid: xid, message: call, options: options, promise: promise))
-            .whenFailure { error in
-                promise.fail(
-                    RPCError(
-                        code: .unreachable, message: "the call could not be sent: \(error)",
-                        cause: error))
-            }
-        return try await promise.futureResult.get()
+        try await connection.roundTrip(call, xid: xid, options: options, sendFailure: .unreachable)
     }
 
+    /// Closes the connection; later calls fail with ``RPCError/Code-swift.enum/shutdown``.
     public func beginGracefulShutdown() {
-        shutdownSignal.signal()
         connection.shutdown()
     }
 }

@@ -2,6 +2,15 @@ import Logging
 import NIOCore
 import ONCRPC
 
+/// The xid of `record` if it is a reply message (`xid`, then `REPLY`), or `nil`.
+func replyXID(of record: ByteBuffer) -> UInt32? {
+    guard let xid = record.getInteger(at: record.readerIndex, endianness: .big, as: UInt32.self),
+        record.getInteger(at: record.readerIndex + 4, endianness: .big, as: UInt32.self)
+            == RPCMessageType.reply.rawValue
+    else { return nil }
+    return xid
+}
+
 /// One call handed to a client channel: its message, xid, options and where the reply goes.
 struct OutstandingCall {
     var xid: UInt32
@@ -48,10 +57,7 @@ final class RPCStreamClientHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let record = unwrapInboundIn(data)
-        guard let xid = record.getInteger(at: record.readerIndex, endianness: .big, as: UInt32.self),
-            record.getInteger(at: record.readerIndex + 4, endianness: .big, as: UInt32.self)
-                == RPCMessageType.reply.rawValue
-        else {
+        guard let xid = replyXID(of: record) else {
             logger.debug("dropping a record that is not a reply", metadata: ["bytes": "\(record.readableBytes)"])
             return
         }
@@ -153,10 +159,7 @@ final class RPCDatagramClientHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
         let record = envelope.data
-        guard let xid = record.getInteger(at: record.readerIndex, endianness: .big, as: UInt32.self),
-            record.getInteger(at: record.readerIndex + 4, endianness: .big, as: UInt32.self)
-                == RPCMessageType.reply.rawValue
-        else {
+        guard let xid = replyXID(of: record) else {
             logger.debug("dropping a datagram that is not a reply", metadata: ["from": "\(envelope.remoteAddress)"])
             return
         }

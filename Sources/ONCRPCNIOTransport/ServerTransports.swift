@@ -117,6 +117,7 @@ public final class TCPServerTransport: RPCServerTransport {
         try await bound.get()
     }
 
+    /// Serves calls until shut down and every call in flight is answered.
     public func listen(dispatcher: RPCDispatcher) async throws {
         let configuration = self.configuration
         let listener: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
@@ -203,6 +204,7 @@ public final class TCPServerTransport: RPCServerTransport {
         }
     }
 
+    /// Stops the transport gracefully.
     public func beginGracefulShutdown() {
         let (listener, connections) = state.withLock { state -> ((any Channel)?, [any Channel]) in
             state.stopping = true
@@ -279,6 +281,7 @@ public final class UDPServerTransport: RPCServerTransport {
         try await bound.get()
     }
 
+    /// Serves calls until shut down and every call in flight is answered.
     public func listen(dispatcher: RPCDispatcher) async throws {
         let channel: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>
         do {
@@ -343,6 +346,7 @@ public final class UDPServerTransport: RPCServerTransport {
         }
     }
 
+    /// Stops the transport gracefully.
     public func beginGracefulShutdown() {
         shutdownSignal.signal()
     }

@@ -9,38 +9,33 @@ public protocol XDRLinkable: Sendable {
 /// The indirection a recursive XDR type needs in Swift: generated code stores `T *next` of a
 /// recursive `T` as an `XDRBox<T>?`. Releasing a chain of 100,000 boxes is iterative.
 public final class XDRBox<Value: XDRLinkable>: @unchecked Sendable {
-    // Mutated only in `deinit`, when no other reference exists.
-    private var storage: Value
-
-    /// The boxed value.
-    @inlinable
-    public var value: Value { _read { yield storageValue } }
-
-    @usableFromInline
-    var storageValue: Value { storage }
+    /// The boxed value (changed only in `deinit`, when no other reference exists).
+    public private(set) var value: Value
 
     /// Boxes `value`.
     public init(_ value: Value) {
-        self.storage = value
+        self.value = value
     }
 
     deinit {
-        var pending = storage.xdrDetachLinks()
+        var pending = value.xdrDetachLinks()
         while var box = pending.popLast() {
             if isKnownUniquelyReferenced(&box) {
-                pending.append(contentsOf: box.storage.xdrDetachLinks())
+                pending.append(contentsOf: box.value.xdrDetachLinks())
             }
         }
     }
 }
 
 extension XDRBox: Equatable where Value: Equatable {
+    /// Two boxes are equal when their values are.
     public static func == (lhs: XDRBox, rhs: XDRBox) -> Bool {
         lhs === rhs || lhs.value == rhs.value
     }
 }
 
 extension XDRBox: Hashable where Value: Hashable {
+    /// Hashes the boxed value.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(value)
     }

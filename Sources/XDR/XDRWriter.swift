@@ -114,11 +114,7 @@ public struct XDRWriter {
     /// Writes variable-length opaque data (`opaque x<maxLength>`): a length, the bytes, padding.
     @inlinable
     public mutating func writeVariableOpaque(_ bytes: ByteBuffer, maxLength: Int? = nil) throws {
-        let length = bytes.readableBytes
-        try checkLength(length, maxLength: maxLength, what: "opaque")
-        buffer.writeInteger(UInt32(truncatingIfNeeded: length), endianness: .big)
-        buffer.writeImmutableBuffer(bytes)
-        writePadding(forLength: length)
+        try writeLengthPrefixed(bytes, maxLength: maxLength, what: "opaque")
     }
 
     /// Writes variable-length opaque data (`opaque x<maxLength>`) from a collection of bytes.
@@ -144,8 +140,14 @@ public struct XDRWriter {
     /// Writes an XDR `string<maxLength>` from raw bytes (for peers whose strings are not UTF-8).
     @inlinable
     public mutating func writeStringBytes(_ bytes: ByteBuffer, maxLength: Int? = nil) throws {
+        try writeLengthPrefixed(bytes, maxLength: maxLength, what: "string")
+    }
+
+    /// Writes a length, `bytes` and padding: the layout of variable opaque data and strings.
+    @inlinable
+    mutating func writeLengthPrefixed(_ bytes: ByteBuffer, maxLength: Int?, what: StaticString) throws {
         let length = bytes.readableBytes
-        try checkLength(length, maxLength: maxLength, what: "string")
+        try checkLength(length, maxLength: maxLength, what: what)
         buffer.writeInteger(UInt32(truncatingIfNeeded: length), endianness: .big)
         buffer.writeImmutableBuffer(bytes)
         writePadding(forLength: length)

@@ -52,7 +52,8 @@ indirect enum Codec: Hashable {
     var usesByteBuffer: Bool {
         switch self {
         case .fixedOpaque, .variableOpaque: true
-        case .alias(_, let codec), .array(let codec, _), .fixedArray(let codec, _), .optional(let codec): codec.usesByteBuffer
+        case .alias(_, let codec), .array(let codec, _), .fixedArray(let codec, _), .optional(let codec):
+            codec.usesByteBuffer
         default: false
         }
     }
@@ -135,4 +136,3 @@ indirect enum Codec: Hashable {
         }
     }
 }
-

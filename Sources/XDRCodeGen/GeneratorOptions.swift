@@ -2,7 +2,12 @@
 public struct GeneratorOptions: Hashable, Sendable {
     /// The access level of generated declarations.
     public enum AccessLevel: String, Hashable, Sendable, CaseIterable {
-        case `public`, package, `internal`
+        /// `public` declarations (imports are `public import`).
+        case `public`
+        /// `package` declarations.
+        case package
+        /// `internal` declarations (no modifier).
+        case `internal`
     }
 
     /// How `.x` names become Swift names.
@@ -15,7 +20,9 @@ public struct GeneratorOptions: Hashable, Sendable {
 
     /// What to generate.
     public struct Parts: OptionSet, Hashable, Sendable {
+        /// The bits of the set.
         public let rawValue: Int
+        /// Creates a set from its bits.
         public init(rawValue: Int) { self.rawValue = rawValue }
         /// Constants, enums, structs, unions and typedefs.
         public static let types = Parts(rawValue: 1)

@@ -23,8 +23,7 @@ struct SwiftNamer {
     private func words(_ name: String) -> [String] {
         var result: [String] = []
         var current = ""
-        let characters = Array(name)
-        for (index, character) in characters.enumerated() {
+        for character in name {
             if character == "_" {
                 if !current.isEmpty { result.append(current) }
                 current = ""
@@ -35,7 +34,6 @@ struct SwiftNamer {
                 result.append(current)
                 current = ""
             }
-            _ = index
             current.append(character)
         }
         if !current.isEmpty { result.append(current) }
@@ -71,7 +69,9 @@ struct SwiftNamer {
         case .idiomatic:
             let parts = words(name)
             guard let first = parts.first else { return Self.escape(name) }
-            let head = first.allSatisfy { !$0.isLowercase } ? first.lowercased() : first.prefix(1).lowercased() + first.dropFirst()
+            let head =
+                first.allSatisfy { !$0.isLowercase }
+                ? first.lowercased() : first.prefix(1).lowercased() + first.dropFirst()
             return Self.escape(head + parts.dropFirst().map(capitalized).joined())
         }
     }

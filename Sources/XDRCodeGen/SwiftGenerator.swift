@@ -57,10 +57,10 @@ public struct SwiftGenerator {
             }
         }
         var hasPrograms = false
-        for case .program(let name, let number, let versions, let location, let comment) in definitions {
+        for case .program(let name, let number, let versions, _, let comment) in definitions {
             if options.parts.contains(.client) || options.parts.contains(.server) {
                 hasPrograms = true
-                emitProgram(name: name, number: number, versions: versions, location: location, comment: comment)
+                emitProgram(name: name, number: number, versions: versions, comment: comment)
             }
         }
         if diagnostics.contains(where: { $0.severity == .error }) {
@@ -108,7 +108,9 @@ public struct SwiftGenerator {
                 claim(swiftName, for: definition.name, at: definition.location)
             }
         }
-        claim(constantsNamespace, for: "(constants of \(sourceName))", at: SourceLocation(file: sourceName, line: 1, column: 1))
+        claim(
+            constantsNamespace, for: "(constants of \(sourceName))",
+            at: SourceLocation(file: sourceName, line: 1, column: 1))
         for case .program(let name, _, _, let location, _) in specification.specification.definitions {
             claim(namer.typeName(name), for: name, at: location)
         }
@@ -150,7 +152,8 @@ public struct SwiftGenerator {
         switch kind {
         case .void: return .void
         case .plain(let type): return codec(type, inlineName: inlineName)
-        case .fixedArray(let type, let size): return .fixedArray(codec(type, inlineName: inlineName), specification.value(size))
+        case .fixedArray(let type, let size):
+            return .fixedArray(codec(type, inlineName: inlineName), specification.value(size))
         case .variableArray(let type, let maximum):
             return .array(codec(type, inlineName: inlineName), maximum.map(specification.value))
         case .optional(let type): return .optional(codec(type, inlineName: inlineName))
@@ -273,7 +276,8 @@ public struct SwiftGenerator {
     private mutating func emitConstants(_ definitions: [Definition]) {
         let constants = definitions.compactMap { definition -> (String, SourceLocation, String?)? in
             switch definition {
-            case .constant(let name, _, let location, let comment), .stringConstant(let name, _, let location, let comment):
+            case .constant(let name, _, let location, let comment),
+                .stringConstant(let name, _, let location, let comment):
                 return (name, location, comment)
             default:
                 return nil
@@ -325,13 +329,17 @@ public struct SwiftGenerator {
             output.line("/// `typedef` \(describe(declaration.kind)) `\(declaration.name ?? "")`.")
             output.line("\(access)typealias \(name) = \(fieldCodec.swiftType)")
         case .enumeration(let name, let body, _, let comment):
-            emitEnum(swiftName: explicitName ?? typeNames[name] ?? namer.typeName(name), name: name, body: body, comment: comment)
+            emitEnum(
+                swiftName: explicitName ?? typeNames[name] ?? namer.typeName(name), name: name, body: body,
+                comment: comment)
         case .structure(let name, let body, _, let comment):
-            emitStruct(swiftName: explicitName ?? typeNames[name] ?? namer.typeName(name), name: name, body: body, comment: comment)
-        case .union(let name, let body, let location, let comment):
+            emitStruct(
+                swiftName: explicitName ?? typeNames[name] ?? namer.typeName(name), name: name, body: body,
+                comment: comment)
+        case .union(let name, let body, _, let comment):
             emitUnion(
                 swiftName: explicitName ?? typeNames[name] ?? namer.typeName(name), name: name, body: body,
-                location: location, comment: comment)
+                comment: comment)
         }
     }
 
@@ -361,7 +369,9 @@ public struct SwiftGenerator {
             let caseName = namer.memberName(member.name)
             if let other = seenNames[caseName] {
                 diagnostics.append(
-                    Diagnostic(.error, "enum members '\(member.name)' and '\(other)' both become '\(caseName)'", at: member.location))
+                    Diagnostic(
+                        .error, "enum members '\(member.name)' and '\(other)' both become '\(caseName)'",
+                        at: member.location))
             }
             seenNames[caseName] = member.name
             if let original = seenValues[value] {
@@ -396,7 +406,9 @@ public struct SwiftGenerator {
             let memberName = namer.memberName(fieldName)
             if let other = memberNames[memberName] {
                 diagnostics.append(
-                    Diagnostic(.error, "fields '\(fieldName)' and '\(other)' both become '\(memberName)'", at: declaration.location))
+                    Diagnostic(
+                        .error, "fields '\(fieldName)' and '\(other)' both become '\(memberName)'",
+                        at: declaration.location))
             }
             memberNames[memberName] = fieldName
             let inlineName = swiftName + namer.typeName(fieldName)
@@ -454,15 +466,21 @@ public struct SwiftGenerator {
             output.line("/// Reads the XDR encoding of `struct \(name)`.")
             output.open("\(access)init(from reader: inout XDRReader) throws")
             for field in fields {
-                output.line("let \(field.swiftName) = try reader.withField(\"\(field.name)\") { r in \(field.codec.decode("r")) }")
+                output.line(
+                    "let \(field.swiftName) = try reader.withField(\"\(field.name)\") { r in \(field.codec.decode("r")) }"
+                )
             }
-            output.line("self.init(\(fields.map { "\($0.swiftName.filter { $0 != "`" }): \($0.swiftName)" }.joined(separator: ", ")))")
+            output.line(
+                "self.init(\(fields.map { "\($0.swiftName.filter { $0 != "`" }): \($0.swiftName)" }.joined(separator: ", ")))"
+            )
             output.close()
             output.line()
             output.line("/// Writes the XDR encoding of `struct \(name)`.")
             output.open("\(access)func encode(to writer: inout XDRWriter) throws")
             for field in fields {
-                output.line("try writer.withField(\"\(field.name)\") { w in \(field.codec.encode("self.\(field.swiftName)", "w")) }")
+                output.line(
+                    "try writer.withField(\"\(field.name)\") { w in \(field.codec.encode("self.\(field.swiftName)", "w")) }"
+                )
             }
             output.close()
         }
@@ -498,9 +516,13 @@ public struct SwiftGenerator {
         output.open("while true")
         output.line("try reader.reserveAllocation(MemoryLayout<\(swiftName)>.stride)")
         for field in data {
-            output.line("let \(field.swiftName) = try reader.withField(\"\(field.name)\") { r in \(field.codec.decode("r")) }")
+            output.line(
+                "let \(field.swiftName) = try reader.withField(\"\(field.name)\") { r in \(field.codec.decode("r")) }")
         }
-        let arguments = (data.map { "\($0.swiftName.filter { $0 != "`" }): \($0.swiftName)" } + ["\(linkName.filter { $0 != "`" }): nil"]).joined(separator: ", ")
+        let arguments =
+            (data.map { "\($0.swiftName.filter { $0 != "`" }): \($0.swiftName)" } + [
+                "\(linkName.filter { $0 != "`" }): nil"
+            ]).joined(separator: ", ")
         output.line("nodes.append(\(swiftName)(\(arguments)))")
         output.line("guard try reader.withField(\"\(link.name)\", { try $0.readBool() }) else { break }")
         output.close()
@@ -517,7 +539,9 @@ public struct SwiftGenerator {
         output.line("var node = self")
         output.open("while true")
         for field in data {
-            output.line("try writer.withField(\"\(field.name)\") { w in \(field.codec.encode("node.\(field.swiftName)", "w")) }")
+            output.line(
+                "try writer.withField(\"\(field.name)\") { w in \(field.codec.encode("node.\(field.swiftName)", "w")) }"
+            )
         }
         output.line("guard let following = node.\(linkName) else { return writer.writeBool(false) }")
         output.line("writer.writeBool(true)")
@@ -531,7 +555,9 @@ public struct SwiftGenerator {
         output.line("var right: \(swiftName)? = rhs")
         output.open("while let l = left, let r = right")
         if !data.isEmpty {
-            output.line("guard \(data.map { "l.\($0.swiftName) == r.\($0.swiftName)" }.joined(separator: " && ")) else { return false }")
+            output.line(
+                "guard \(data.map { "l.\($0.swiftName) == r.\($0.swiftName)" }.joined(separator: " && ")) else { return false }"
+            )
         }
         output.line("left = l.\(linkName)")
         output.line("right = r.\(linkName)")
@@ -551,7 +577,7 @@ public struct SwiftGenerator {
         output.close()
     }
 
-    private mutating func emitUnion(swiftName: String, name: String, body: UnionBody, location: SourceLocation, comment: String?) {
+    private mutating func emitUnion(swiftName: String, name: String, body: UnionBody, comment: String?) {
         // The discriminant travels as its raw integer.
         let discriminantCodec = codec(body.discriminant.kind, inlineName: swiftName + "Discriminant")
         let unsigned: Bool
@@ -560,7 +586,8 @@ public struct SwiftGenerator {
         let readRaw = unsigned ? "readUInt32" : "readInt32"
         let writeRaw = unsigned ? "writeUInt32" : "writeInt32"
         if case .plain(.inlineEnum) = body.discriminant.kind {
-            registerInline(body.discriminant.kind, name: swiftName + "Discriminant", location: body.discriminant.location)
+            registerInline(
+                body.discriminant.kind, name: swiftName + "Discriminant", location: body.discriminant.location)
         }
 
         struct Arm {
@@ -623,12 +650,14 @@ public struct SwiftGenerator {
 
         output.line()
         docComment(comment)
-        output.line("/// `union \(name)`, switching on \(body.discriminant.name.map { "`\($0)`" } ?? "its discriminant").")
+        output.line(
+            "/// `union \(name)`, switching on \(body.discriminant.name.map { "`\($0)`" } ?? "its discriminant").")
         let indirect = recursiveGroup[name] != nil ? "indirect " : ""
         output.open("\(access)\(indirect)enum \(swiftName): XDRCodable, Sendable, Hashable")
         for arm in arms {
             docComment(arm.comment)
-            output.line("/// `case \(arm.labelNames.joined(separator: ", "))`\(arm.fieldName.map { ": `\($0)`" } ?? ": void")")
+            output.line(
+                "/// `case \(arm.labelNames.joined(separator: ", "))`\(arm.fieldName.map { ": `\($0)`" } ?? ": void")")
             var payload: [String] = []
             if arm.keepsDiscriminant { payload.append("discriminant: \(rawType)") }
             if arm.codec != .void { payload.append(arm.codec.swiftType) }
@@ -643,14 +672,17 @@ public struct SwiftGenerator {
         output.line()
         output.line("/// Reads the XDR encoding of `union \(name)`.")
         output.open("\(access)init(from reader: inout XDRReader) throws")
-        output.line("let discriminant = try reader.withField(\"\(body.discriminant.name ?? "discriminant")\") { try $0.\(readRaw)() }")
+        output.line(
+            "let discriminant = try reader.withField(\"\(body.discriminant.name ?? "discriminant")\") { try $0.\(readRaw)() }"
+        )
         output.line("switch discriminant {")
         for arm in arms {
             output.line("case \(arm.labels.map { String($0) }.joined(separator: ", ")):")
             var payload: [String] = []
             if arm.keepsDiscriminant { payload.append("discriminant: discriminant") }
             if arm.codec != .void {
-                payload.append("try reader.withField(\"\(arm.fieldName ?? arm.caseName)\") { r in \(arm.codec.decode("r")) }")
+                payload.append(
+                    "try reader.withField(\"\(arm.fieldName ?? arm.caseName)\") { r in \(arm.codec.decode("r")) }")
             }
             output.line("    self = .\(arm.caseName)\(payload.isEmpty ? "" : "(\(payload.joined(separator: ", ")))")")
         }
@@ -658,7 +690,9 @@ public struct SwiftGenerator {
         if let defaultCodec {
             var payload = ["discriminant: discriminant"]
             if defaultCodec != .void {
-                payload.append("try reader.withField(\"\(body.defaultArm?.name ?? defaultName)\") { r in \(defaultCodec.decode("r")) }")
+                payload.append(
+                    "try reader.withField(\"\(body.defaultArm?.name ?? defaultName)\") { r in \(defaultCodec.decode("r")) }"
+                )
             }
             output.line("    self = .\(defaultName)(\(payload.joined(separator: ", ")))")
         } else {
@@ -679,44 +713,50 @@ public struct SwiftGenerator {
             if arm.codec != .void { bindings.append("let value") }
             output.line("case .\(arm.caseName)\(bindings.isEmpty ? "" : "(\(bindings.joined(separator: ", ")))"):")
             if arm.keepsDiscriminant {
-                output.line("    guard [\(arm.labels.map { String($0) }.joined(separator: ", "))].contains(discriminant) else {")
-                output.line("        throw XDREncodingError(code: .invalidValue, message: \"\\(discriminant) does not select arm \(arm.caseName)\")")
+                output.line(
+                    "    guard [\(arm.labels.map { String($0) }.joined(separator: ", "))].contains(discriminant) else {"
+                )
+                output.line(
+                    "        throw XDREncodingError(code: .invalidValue, message: \"\\(discriminant) does not select arm \(arm.caseName)\")"
+                )
                 output.line("    }")
                 output.line("    writer.\(writeRaw)(discriminant)")
             } else {
                 output.line("    writer.\(writeRaw)(\(arm.labels[0]))")
             }
             if arm.codec != .void {
-                output.line("    try writer.withField(\"\(arm.fieldName ?? arm.caseName)\") { w in \(arm.codec.encode("value", "w")) }")
+                output.line(
+                    "    try writer.withField(\"\(arm.fieldName ?? arm.caseName)\") { w in \(arm.codec.encode("value", "w")) }"
+                )
             }
         }
         if let defaultCodec {
             output.line("case .\(defaultName)(let discriminant\(defaultCodec == .void ? "" : ", let value")):")
             let taken = arms.flatMap(\.labels)
             if !taken.isEmpty {
-                output.line("    guard ![\(taken.map { String($0) }.joined(separator: ", "))].contains(discriminant) else {")
-                output.line("        throw XDREncodingError(code: .invalidValue, message: \"\\(discriminant) selects a named arm, not the default\")")
+                output.line(
+                    "    guard ![\(taken.map { String($0) }.joined(separator: ", "))].contains(discriminant) else {")
+                output.line(
+                    "        throw XDREncodingError(code: .invalidValue, message: \"\\(discriminant) selects a named arm, not the default\")"
+                )
                 output.line("    }")
             }
             output.line("    writer.\(writeRaw)(discriminant)")
             if defaultCodec != .void {
-                output.line("    try writer.withField(\"\(body.defaultArm?.name ?? defaultName)\") { w in \(defaultCodec.encode("value", "w")) }")
+                output.line(
+                    "    try writer.withField(\"\(body.defaultArm?.name ?? defaultName)\") { w in \(defaultCodec.encode("value", "w")) }"
+                )
             }
         }
         output.line("}")
         output.close()
         output.close()
-        _ = location
     }
 
     // MARK: Programs
 
     private mutating func emitProgram(
-        name: String,
-        number: ValueExpression,
-        versions: [ProgramVersion],
-        location: SourceLocation,
-        comment: String?
+        name: String, number: ValueExpression, versions: [ProgramVersion], comment: String?
     ) {
         let programName = namer.typeName(name)
         let programNumber = specification.value(number)
@@ -729,7 +769,9 @@ public struct SwiftGenerator {
         for version in versions {
             let versionName = namer.typeName(version.name)
             if versionName == programName {
-                diagnostics.append(Diagnostic(.error, "version '\(version.name)' has the Swift name of its program", at: version.location))
+                diagnostics.append(
+                    Diagnostic(
+                        .error, "version '\(version.name)' has the Swift name of its program", at: version.location))
             }
             let versionNumber = specification.value(version.number)
             output.line()
@@ -746,7 +788,8 @@ public struct SwiftGenerator {
                 if let other = names[procedure.swiftName] {
                     diagnostics.append(
                         Diagnostic(
-                            .error, "procedures '\(procedure.procedure.name)' and '\(other)' both become '\(procedure.swiftName)'",
+                            .error,
+                            "procedures '\(procedure.procedure.name)' and '\(other)' both become '\(procedure.swiftName)'",
                             at: procedure.procedure.location))
                 }
                 names[procedure.swiftName] = procedure.procedure.name
@@ -764,7 +807,9 @@ public struct SwiftGenerator {
                 )
             }
             if options.parts.contains(.client) {
-                emitClient(procedures: procedures, programNumber: programNumber, versionNumber: versionNumber, name: version.name)
+                emitClient(
+                    procedures: procedures, programNumber: programNumber, versionNumber: versionNumber,
+                    name: version.name)
             }
             if options.parts.contains(.server) {
                 emitServiceProtocol(procedures: procedures, name: version.name)
@@ -781,7 +826,6 @@ public struct SwiftGenerator {
                     versionNumber: specification.value(version.number))
             }
         }
-        _ = location
     }
 
     fileprivate struct ProcedureModel {
@@ -831,7 +875,9 @@ public struct SwiftGenerator {
         var returnClause: String { result == .void ? "" : " -> \(result.swiftType)" }
     }
 
-    private mutating func emitClient(procedures: [ProcedureModel], programNumber: Int64, versionNumber: Int64, name: String) {
+    private mutating func emitClient(
+        procedures: [ProcedureModel], programNumber: Int64, versionNumber: Int64, name: String
+    ) {
         output.line()
         output.line("/// A client for `\(name)`: one async method per procedure.")
         output.open("\(access)struct Client: Sendable")
@@ -850,7 +896,9 @@ public struct SwiftGenerator {
             output.open("\(access)func \(procedure.swiftName)(\(parameters)) async throws\(procedure.returnClause)")
             let discard = procedure.result == .void ? "_ = " : ""
             output.line("\(discard)try await client.call(")
-            output.line("    program: \(programNumber), version: \(versionNumber), procedure: \(procedure.number), options: options,")
+            output.line(
+                "    program: \(programNumber), version: \(versionNumber), procedure: \(procedure.number), options: options,"
+            )
             if procedure.arguments.isEmpty {
                 output.line("    encodeArguments: { _ in },")
             } else {
@@ -881,14 +929,17 @@ public struct SwiftGenerator {
         output.close()
     }
 
-    private mutating func emitServiceRegistration(path: String, procedures: [ProcedureModel], programNumber: Int64, versionNumber: Int64) {
+    private mutating func emitServiceRegistration(
+        path: String, procedures: [ProcedureModel], programNumber: Int64, versionNumber: Int64
+    ) {
         output.line()
         output.open("extension \(path).ServiceProtocol")
         output.line("/// The program number.")
         output.line("\(access)var program: UInt32 { \(programNumber) }")
         output.line("/// The version number.")
         output.line("\(access)var version: UInt32 { \(versionNumber) }")
-        for procedure in procedures where procedure.number == 0 && procedure.arguments.isEmpty && procedure.result == .void {
+        for procedure in procedures
+        where procedure.number == 0 && procedure.arguments.isEmpty && procedure.result == .void {
             output.line()
             output.line("/// Answers `\(procedure.procedure.name)` with nothing, as rpcgen's servers do.")
             output.line("\(access)func \(procedure.swiftName)(context: RPCServerContext) async throws {}")
@@ -906,23 +957,29 @@ public struct SwiftGenerator {
             case 1:
                 output.line("        decodeArguments: { r in \(procedure.arguments[0].decode("r")) },")
             default:
-                output.line("        decodeArguments: { r in (\(procedure.arguments.map { $0.decode("r") }.joined(separator: ", "))) },")
+                output.line(
+                    "        decodeArguments: { r in (\(procedure.arguments.map { $0.decode("r") }.joined(separator: ", "))) },"
+                )
             }
             if procedure.result == .void {
                 output.line("        encodeResult: { (_: XDRVoid, _: inout XDRWriter) in },")
             } else {
-                output.line("        encodeResult: { (value: \(procedure.result.swiftType), w: inout XDRWriter) in \(procedure.result.encode("value", "w")) },")
+                output.line(
+                    "        encodeResult: { (value: \(procedure.result.swiftType), w: inout XDRWriter) in \(procedure.result.encode("value", "w")) },"
+                )
             }
             let call: String
             switch procedure.arguments.count {
             case 0: call = "self.\(procedure.swiftName)(context: context)"
             case 1: call = "self.\(procedure.swiftName)(arguments, context: context)"
             default:
-                call = "self.\(procedure.swiftName)(\(procedure.arguments.indices.map { "arguments.\($0)" }.joined(separator: ", ")), context: context)"
+                call =
+                    "self.\(procedure.swiftName)(\(procedure.arguments.indices.map { "arguments.\($0)" }.joined(separator: ", ")), context: context)"
             }
             let argumentsBinding = procedure.arguments.isEmpty ? "_" : "arguments"
             if procedure.result == .void {
-                output.line("        handler: { \(argumentsBinding), context in try await \(call); return XDRVoid() }),")
+                output.line(
+                    "        handler: { \(argumentsBinding), context in try await \(call); return XDRVoid() }),")
             } else {
                 output.line("        handler: { \(argumentsBinding), context in try await \(call) }),")
             }

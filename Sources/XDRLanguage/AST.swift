@@ -170,7 +170,8 @@ public enum Definition: Hashable, Sendable {
     /// `union name switch (…) { … };`
     case union(name: String, body: UnionBody, location: SourceLocation, comment: String?)
     /// `program NAME { version … } = number;`
-    case program(name: String, number: ValueExpression, versions: [ProgramVersion], location: SourceLocation, comment: String?)
+    case program(
+        name: String, number: ValueExpression, versions: [ProgramVersion], location: SourceLocation, comment: String?)
 
     /// The defined name.
     public var name: String {
@@ -187,7 +188,8 @@ public enum Definition: Hashable, Sendable {
     /// Where it is defined.
     public var location: SourceLocation {
         switch self {
-        case .constant(_, _, let location, _), .stringConstant(_, _, let location, _), .enumeration(_, _, let location, _),
+        case .constant(_, _, let location, _), .stringConstant(_, _, let location, _),
+            .enumeration(_, _, let location, _),
             .structure(_, _, let location, _),
             .union(_, _, let location, _), .program(_, _, _, let location, _):
             location
@@ -201,6 +203,4 @@ public enum Definition: Hashable, Sendable {
 public struct Specification: Hashable, Sendable {
     /// The definitions in source order.
     public var definitions: [Definition]
-    /// Notes gathered while reading (for example ignored `%` lines).
-    public var notes: [Diagnostic]
 }

@@ -15,16 +15,6 @@ public struct CheckedSpecification: Sendable {
         case .identifier(let name, _): constants[name] ?? 0
         }
     }
-
-    /// Follows typedefs from `type` to the declaration kind it finally stands for.
-    public func resolve(_ type: TypeSpecifier) -> DeclarationKind {
-        var kind = DeclarationKind.plain(type)
-        var seen: Set<String> = []
-        while case .plain(.named(let name, _)) = kind, case .typedef(let declaration)? = types[name], seen.insert(name).inserted {
-            kind = declaration.kind
-        }
-        return kind
-    }
 }
 
 /// Checks a parsed specification: every name defined once and used as what it is, every size a
@@ -114,7 +104,9 @@ public struct Checker {
                         }
                         // The same procedure name may appear in several versions, as in rpcgen.
                         if let previous = procedureNames[procedure.name] {
-                            error("procedure '\(procedure.name)' is defined twice (first at \(previous))", at: procedure.location)
+                            error(
+                                "procedure '\(procedure.name)' is defined twice (first at \(previous))",
+                                at: procedure.location)
                         }
                         procedureNames[procedure.name] = procedure.location
                     }
@@ -174,7 +166,9 @@ public struct Checker {
                 value = resolved
             } else {
                 if constantDefinitions[other] == nil {
-                    error(types[other] != nil ? "'\(other)' is a type, not a constant" : "'\(other)' is not defined", at: at)
+                    error(
+                        types[other] != nil ? "'\(other)' is a type, not a constant" : "'\(other)' is not defined",
+                        at: at)
                 }
                 value = nil
             }
@@ -196,7 +190,10 @@ public struct Checker {
         case .identifier(let name, let location):
             if let value = constants[name] { return value }
             if constantDefinitions[name] == nil {
-                error(types[name] != nil ? "'\(name)' is a type, not a constant (\(what))" : "'\(name)' is not defined (\(what))", at: location)
+                error(
+                    types[name] != nil
+                        ? "'\(name)' is a type, not a constant (\(what))" : "'\(name)' is not defined (\(what))",
+                    at: location)
             }
             return nil
         }
@@ -229,7 +226,9 @@ public struct Checker {
             for version in versions {
                 if let value = checkValue(version.number, what: "version number") {
                     if let other = versionNumbers[value] {
-                        error("version number \(value) is used by '\(other)' and '\(version.name)'", at: version.number.location)
+                        error(
+                            "version number \(value) is used by '\(other)' and '\(version.name)'",
+                            at: version.number.location)
                     }
                     versionNumbers[value] = version.name
                 }
@@ -292,7 +291,8 @@ public struct Checker {
                 error("a union discriminant must be int, unsigned int, bool or an enum", at: body.discriminant.location)
             }
         default:
-            error("a union discriminant must be a plain int, unsigned int, bool or enum", at: body.discriminant.location)
+            error(
+                "a union discriminant must be a plain int, unsigned int, bool or enum", at: body.discriminant.location)
         }
         var seen: [Int64: SourceLocation] = [:]
         for arm in body.arms {
@@ -330,7 +330,9 @@ public struct Checker {
         switch type {
         case .named(let name, let location):
             if types[name] == nil {
-                error(constantDefinitions[name] != nil ? "'\(name)' is a constant, not a type" : "type '\(name)' is not defined", at: location)
+                error(
+                    constantDefinitions[name] != nil
+                        ? "'\(name)' is a constant, not a type" : "type '\(name)' is not defined", at: location)
             }
         case .inlineEnum(let body): checkEnum(body)
         case .inlineStruct(let body): checkStruct(body)
@@ -419,7 +421,10 @@ public enum XDRFrontEnd {
         let defined = Set(specification.definitions.map(\.name))
         let location = SourceLocation(file: file, line: 1, column: 1)
         let library: [(String, DeclarationKind, String)] = [
-            ("netobj", .variableOpaque(.literal(1024, location)), "libtirpc's `netobj`: opaque data of at most 1024 bytes."),
+            (
+                "netobj", .variableOpaque(.literal(1024, location)),
+                "libtirpc's `netobj`: opaque data of at most 1024 bytes."
+            ),
             ("des_block", .fixedOpaque(.literal(8, location)), "libtirpc's `des_block`: 8 bytes."),
         ]
         if !defined.contains("netbuf"), tokens.contains(where: { $0.kind == .identifier("netbuf") }) {
@@ -429,7 +434,8 @@ public enum XDRFrontEnd {
                 Declaration(name: "buf", kind: .variableOpaque(nil), location: location),
             ])
             specification.definitions.insert(
-                .structure(name: "netbuf", body: netbuf, location: location, comment: "libtirpc's `struct netbuf`."), at: 0)
+                .structure(name: "netbuf", body: netbuf, location: location, comment: "libtirpc's `struct netbuf`."),
+                at: 0)
         }
         for (name, kind, comment) in library.reversed()
         where !defined.contains(name) && tokens.contains(where: { $0.kind == .identifier(name) }) {

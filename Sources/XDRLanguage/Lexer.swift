@@ -51,7 +51,8 @@ public struct Preprocessor {
         diagnostics = []
         var tokens: [Token] = []
         scan(file: file, bytes: Array(contents.utf8), into: &tokens)
-        tokens.append(Token(kind: .end, location: SourceLocation(file: file, line: max(1, lineCount(contents)), column: 1)))
+        tokens.append(
+            Token(kind: .end, location: SourceLocation(file: file, line: max(1, lineCount(contents)), column: 1)))
         return (tokens, diagnostics)
     }
 
@@ -212,7 +213,9 @@ public struct Preprocessor {
                 index = end + 1
                 guard active else { continue }
                 tokens.append(
-                    Token(kind: .string(String(decoding: bytes[(start + 1)..<end], as: UTF8.self)), location: at, comment: pendingComment))
+                    Token(
+                        kind: .string(String(decoding: bytes[(start + 1)..<end], as: UTF8.self)), location: at,
+                        comment: pendingComment))
                 pendingComment = nil
                 continue
             }
@@ -237,14 +240,17 @@ public struct Preprocessor {
     /// A `%` line is C for rpcgen's output. Two kinds matter to Swift: `%#define NAME value`
     /// (constants the C side sees, used as sizes in some files) and `%#include <…/name.h>` of a
     /// header rpcgen makes from a sibling `name.x` (whose types the file then uses).
-    private mutating func passThrough(_ text: String, at location: SourceLocation, file: String, tokens: inout [Token]) {
+    private mutating func passThrough(_ text: String, at location: SourceLocation, file: String, tokens: inout [Token])
+    {
         let trimmed = text.trimmingSpaces()
         if trimmed.hasPrefix("#define") {
             let rest = String(trimmed.dropFirst("#define".count)).trimmingSpaces()
             let name = String(rest.prefix { $0.isLetter || $0.isNumber || $0 == "_" })
             let value = Self.stripComment(String(rest.dropFirst(name.count))).trimmingSpaces()
             if !name.isEmpty, macros[name] == nil {
-                if Self.parseInteger(value) != nil || (value.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } && !value.isEmpty) {
+                if Self.parseInteger(value) != nil
+                    || (value.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } && !value.isEmpty)
+                {
                     macros[name] = value
                     return
                 }
@@ -261,7 +267,9 @@ public struct Preprocessor {
             if let open = rest.first, open == "<" || open == "\"" {
                 let path = String(rest.dropFirst().prefix { $0 != ">" && $0 != "\"" })
                 let base = String(path.split(separator: "/").last ?? "")
-                if base.hasSuffix(".h"), includeDepth < 32, let (name, contents) = loadInclude(String(base.dropLast(2)) + ".x", file) {
+                if base.hasSuffix(".h"), includeDepth < 32,
+                    let (name, contents) = loadInclude(String(base.dropLast(2)) + ".x", file)
+                {
                     includeDepth += 1
                     scan(file: name, bytes: Array(contents.utf8), into: &tokens)
                     includeDepth -= 1
@@ -395,7 +403,8 @@ public struct Preprocessor {
     }
 
     static func isIdentifierStart(_ byte: UInt8) -> Bool {
-        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+            || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
             || byte == UInt8(ascii: "_")
     }
 
@@ -557,8 +566,12 @@ extension StringProtocol {
         let characters = Array(self)
         var start = 0
         var end = characters.count
-        while start < end, characters[start] == " " || characters[start] == "\t" || characters[start] == "\r" { start += 1 }
-        while end > start, characters[end - 1] == " " || characters[end - 1] == "\t" || characters[end - 1] == "\r" { end -= 1 }
+        while start < end, characters[start] == " " || characters[start] == "\t" || characters[start] == "\r" {
+            start += 1
+        }
+        while end > start, characters[end - 1] == " " || characters[end - 1] == "\t" || characters[end - 1] == "\r" {
+            end -= 1
+        }
         return String(characters[start..<end])
     }
 }

@@ -9,7 +9,8 @@ public struct Parser {
 
     /// Creates a parser over `tokens` (which must end with `.end`).
     public init(tokens: [Token]) {
-        self.tokens = tokens.isEmpty ? [Token(kind: .end, location: SourceLocation(file: "", line: 1, column: 1))] : tokens
+        self.tokens =
+            tokens.isEmpty ? [Token(kind: .end, location: SourceLocation(file: "", line: 1, column: 1))] : tokens
     }
 
     private struct ParseError: Error {}
@@ -29,7 +30,7 @@ public struct Parser {
                 if index == start { index += 1 }
             }
         }
-        return (Specification(definitions: definitions, notes: []), diagnostics)
+        return (Specification(definitions: definitions), diagnostics)
     }
 
     // MARK: Token helpers
@@ -117,7 +118,8 @@ public struct Parser {
         let start = current
         let comment = start.comment
         guard case .identifier(let keyword) = start.kind else {
-            throw fail("expected a definition (const, typedef, enum, struct, union or program), found \(describe(start))")
+            throw fail(
+                "expected a definition (const, typedef, enum, struct, union or program), found \(describe(start))")
         }
         switch keyword {
         case "const":
@@ -175,7 +177,8 @@ public struct Parser {
             try expect(";", "after the program")
             return .program(name: name, number: number, versions: versions, location: token.location, comment: comment)
         default:
-            throw fail("expected a definition (const, typedef, enum, struct, union or program), found \(describe(start))")
+            throw fail(
+                "expected a definition (const, typedef, enum, struct, union or program), found \(describe(start))")
         }
     }
 
@@ -193,7 +196,8 @@ public struct Parser {
         try expect("=", "before the version number")
         let number = try parseValue()
         try expect(";", "after the version")
-        return ProgramVersion(name: name, number: number, procedures: procedures, location: token.location, comment: comment)
+        return ProgramVersion(
+            name: name, number: number, procedures: procedures, location: token.location, comment: comment)
     }
 
     private mutating func parseProcedure() throws -> Procedure {
@@ -214,7 +218,8 @@ public struct Parser {
         let number = try parseValue()
         try expect(";", "after the procedure")
         return Procedure(
-            name: name, number: number, arguments: arguments, result: result, location: token.location, comment: comment)
+            name: name, number: number, arguments: arguments, result: result, location: token.location, comment: comment
+        )
     }
 
     private mutating func parseValue() throws -> ValueExpression {
@@ -305,6 +310,15 @@ public struct Parser {
         return UnionBody(discriminant: discriminant, arms: arms, defaultArm: defaultArm)
     }
 
+    /// Parses `<` [max] `>` after a variable-length declaration's name (`nil`: no maximum).
+    private mutating func parseMaximum(_ context: String) throws -> ValueExpression? {
+        try expect("<", context)
+        if accept(">") { return nil }
+        let maximum = try parseValue()
+        try expect(">", "after the maximum")
+        return maximum
+    }
+
     /// Parses a declaration; `void` has no name.
     private mutating func parseDeclaration(context: String) throws -> Declaration {
         let start = current
@@ -318,16 +332,12 @@ public struct Parser {
                 try expect("]", "after the size")
                 return Declaration(name: name, kind: .fixedOpaque(size), location: token.location)
             }
-            try expect("<", "after the opaque data's name (opaque needs [size] or <max>)")
-            let maximum: ValueExpression? = accept(">") ? nil : try parseValue()
-            if maximum != nil { try expect(">", "after the maximum") }
+            let maximum = try parseMaximum("after the opaque data's name (opaque needs [size] or <max>)")
             return Declaration(name: name, kind: .variableOpaque(maximum), location: token.location)
         }
         if acceptKeyword("string") {
             let (name, token) = try identifier("for the string")
-            try expect("<", "after the string's name (string needs <max> or <>)")
-            let maximum: ValueExpression? = accept(">") ? nil : try parseValue()
-            if maximum != nil { try expect(">", "after the maximum") }
+            let maximum = try parseMaximum("after the string's name (string needs <max> or <>)")
             return Declaration(name: name, kind: .string(maximum), location: token.location)
         }
         let type = try parseTypeSpecifier(owner: context, field: "")
@@ -341,9 +351,8 @@ public struct Parser {
             try expect("]", "after the array size")
             return Declaration(name: name, kind: .fixedArray(type, size), location: token.location)
         }
-        if accept("<") {
-            let maximum: ValueExpression? = accept(">") ? nil : try parseValue()
-            if maximum != nil { try expect(">", "after the maximum") }
+        if case .punctuation("<") = current.kind {
+            let maximum = try parseMaximum("after the array's name")
             return Declaration(name: name, kind: .variableArray(type, maximum), location: token.location)
         }
         return Declaration(name: name, kind: .plain(type), location: token.location)

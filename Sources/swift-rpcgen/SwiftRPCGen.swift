@@ -10,7 +10,9 @@ struct SwiftRPCGen: ParsableCommand {
         commandName: "swift-rpcgen",
         abstract: "Generate Swift types, clients and server protocols from ONC RPC .x files.")
 
-    @Option(name: .customLong("output-directory"), help: "Where to write FILE.swift for each FILE.x (default: next to the input).")
+    @Option(
+        name: .customLong("output-directory"),
+        help: "Where to write FILE.swift for each FILE.x (default: next to the input).")
     var outputDirectory: String?
 
     @Option(name: .customLong("access-level"), help: "public, package or internal.")
@@ -100,7 +102,8 @@ struct SwiftRPCGen: ParsableCommand {
         let searchPath = includeDirectories
         let loader: Preprocessor.IncludeLoader = { path, from in
             let fromDirectory = (from as NSString).deletingLastPathComponent
-            let candidates = [(fromDirectory as NSString).appendingPathComponent(path)]
+            let candidates =
+                [(fromDirectory as NSString).appendingPathComponent(path)]
                 + searchPath.map { ($0 as NSString).appendingPathComponent(path) }
             for candidate in candidates {
                 if let data = FileManager.default.contents(atPath: candidate) {
@@ -109,7 +112,8 @@ struct SwiftRPCGen: ParsableCommand {
             }
             return nil
         }
-        let (checked, diagnostics) = try XDRFrontEnd.compile(file: file, contents: contents, macros: macros, loadInclude: loader)
+        let (checked, diagnostics) = try XDRFrontEnd.compile(
+            file: file, contents: contents, macros: macros, loadInclude: loader)
         for diagnostic in diagnostics where diagnostic.severity != .note {
             FileHandle.standardError.write(Data((diagnostic.description + "\n").utf8))
         }
@@ -120,7 +124,8 @@ struct SwiftRPCGen: ParsableCommand {
         let stem = (baseName as NSString).deletingPathExtension
         let directory = outputDirectory ?? (file as NSString).deletingLastPathComponent
         let output = ((directory.isEmpty ? "." : directory) as NSString).appendingPathComponent(stem + ".swift")
-        try FileManager.default.createDirectory(atPath: (output as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (output as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         // Rewrite only when the text changes, so build systems see no spurious change.
         if let existing = FileManager.default.contents(atPath: output), existing == Data(swift.utf8) {
             return

@@ -7,7 +7,9 @@ import XDR
 // Tests of the Swift that swift-rpcgen generated from xdr/alltypes.x (Generated/alltypes.swift,
 // kept fresh by scripts/check-generated-code.sh).
 
-func makeEverything(list: Node? = Node(value: 1, label: "one", next: Node(value: 2, label: "two", next: nil))) -> Everything {
+func makeEverything(list: Node? = Node(value: 1, label: "one", next: Node(value: 2, label: "two", next: nil)))
+    -> Everything
+{
     Everything(
         i: -5, u: 7, bare: 9, h: .min, uh: .max, f: -0.0, d: .pi, flag: true, c: .blue, n: "name",
         free: String(repeating: "f", count: 300), fixed: ByteBuffer(bytes: [1, 2, 3, 4]), bytes: ByteBuffer(bytes: [9]),
@@ -46,7 +48,9 @@ struct GeneratedCodeTests {
     }
 
     @Test func unionArms() throws {
-        for value: Result_ in [.code(42), .text(discriminant: 1, "green"), .text(discriminant: 16, "blue"), .other(discriminant: 99)] {
+        for value: Result_ in [
+            .code(42), .text(discriminant: 1, "green"), .text(discriminant: 16, "blue"), .other(discriminant: 99),
+        ] {
             #expect(try Result_(xdrBytes: try value.xdrBytes()) == value)
         }
         #expect(try Result_.code(1).xdrByteArray() == [0, 0, 0, 0, 0, 0, 0, 1])
@@ -143,7 +147,8 @@ struct GeneratedStubTests {
                 #expect(blue == .text(discriminant: 16, "blue"))
                 let joined = try await client.concat("ab", "cd")
                 #expect(joined == "abcd")
-                let reversed = try await client.reverse(Node(value: 1, label: "a", next: Node(value: 2, label: "b", next: nil)))
+                let reversed = try await client.reverse(
+                    Node(value: 1, label: "a", next: Node(value: 2, label: "b", next: nil)))
                 #expect(reversed.value == 2 && reversed.next?.value == 1)
                 let picked = try await client.pick(-7)
                 #expect(picked == .big(-7))

@@ -100,4 +100,21 @@ struct DispatcherTests {
         #expect(cache.count == 2)
         guard case .new = cache.lookup(key) else { Issue.record("expected the oldest evicted"); return }
     }
+
+    @Test func aForgottenCallIsRunAgainAndNotEvictedEarly() throws {
+        let cache = RPCDuplicateRequestCache(capacity: 2)
+        let keys = try (1...3 as ClosedRange<UInt32>).map {
+            try #require(RPCDuplicateRequestCache.Key(call: try TestProgram.rawCall(xid: $0, procedure: 6), peer: "a"))
+        }
+        _ = cache.lookup(keys[0])
+        cache.complete(keys[0], reply: nil)  // no reply: a retransmission must run the call again
+        guard case .new = cache.lookup(keys[0]) else { Issue.record("expected new"); return }
+        cache.complete(keys[0], reply: ByteBuffer(bytes: [7]))
+        _ = cache.lookup(keys[1])  // two live entries: the stale first insertion must not evict keys[0]
+        guard case .replay = cache.lookup(keys[0]) else {
+            Issue.record("keys[0] was evicted by its stale insertion"); return
+        }
+        _ = cache.lookup(keys[2])
+        #expect(cache.count == 2)
+    }
 }

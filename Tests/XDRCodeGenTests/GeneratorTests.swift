@@ -28,7 +28,8 @@ struct GeneratorTests {
     }
 
     @Test func outputIsDeterministic() throws {
-        let source = "enum e { A = 1, B = 2 }; struct s { e x; s *next; }; union u switch (e d) { case A: int a; default: void; };"
+        let source =
+            "enum e { A = 1, B = 2 }; struct s { e x; s *next; }; union u switch (e d) { case A: int a; default: void; };"
         #expect(try generate(source) == generate(source))
     }
 
@@ -46,7 +47,8 @@ struct GeneratorTests {
             "struct file_entry { int file_id; };", options: GeneratorOptions(naming: .verbatim))
         #expect(verbatim.contains("public struct file_entry"))
         #expect(verbatim.contains("public var file_id: Int32"))
-        let renamed = try generate("struct file_entry { int file_id; };", options: GeneratorOptions(nameOverrides: ["file_entry": "Entry"]))
+        let renamed = try generate(
+            "struct file_entry { int file_id; };", options: GeneratorOptions(nameOverrides: ["file_entry": "Entry"]))
         #expect(renamed.contains("public struct Entry"))
     }
 

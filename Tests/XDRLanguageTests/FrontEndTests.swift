@@ -23,15 +23,23 @@ struct FrontEndTests {
         #expect(errors("struct a {\n    int x\n};") == ["test.x:3:1: error: expected ';' after the field, found '}'"])
         #expect(errors("const X = ;") == ["test.x:1:11: error: expected a number or a constant's name, found ';'"])
         #expect(errors("typedef int;").first?.hasPrefix("test.x:1:12: error:") == true)
-        #expect(errors("union u switch (int d) { case 1 int x; };").first?.hasPrefix("test.x:1:33: error: expected ':'") == true)
+        #expect(
+            errors("union u switch (int d) { case 1 int x; };").first?.hasPrefix("test.x:1:33: error: expected ':'")
+                == true)
         #expect(errors("struct s { int x; } @").first?.contains("unexpected character '@'") == true)
     }
 
     @Test func semanticErrors() {
         #expect(errors("struct s { foo x; };") == ["test.x:1:12: error: type 'foo' is not defined"])
-        #expect(errors("const A = 1; const A = 2;") == ["test.x:1:20: error: 'A' is defined twice (first at test.x:1:7)"])
-        #expect(errors("struct s { int x; }; struct t { int a[s]; };") == ["test.x:1:39: error: 's' is a type, not a constant (array size)"])
-        #expect(errors("union u switch (int d) { case 1: int a; case 1: int b; };").first?.contains("case value 1 is used twice") == true)
+        #expect(
+            errors("const A = 1; const A = 2;") == ["test.x:1:20: error: 'A' is defined twice (first at test.x:1:7)"])
+        #expect(
+            errors("struct s { int x; }; struct t { int a[s]; };") == [
+                "test.x:1:39: error: 's' is a type, not a constant (array size)"
+            ])
+        #expect(
+            errors("union u switch (int d) { case 1: int a; case 1: int b; };").first?.contains(
+                "case value 1 is used twice") == true)
         #expect(errors("struct s { int x; s y; };").first?.contains("'s' contains itself") == true)
         #expect(errors("struct s { int x; s *y; };") == [])
         #expect(errors("struct s { int x; int x; };").first?.contains("field 'x' is declared twice") == true)
@@ -115,7 +123,9 @@ struct FrontEndTests {
 
     @Test func neverCrashesOnGarbage() {
         var generator = SystemRandomNumberGenerator()
-        let alphabet = Array("struct union enum switch case default typedef const program version { } [ ] < > ( ) ; , = : * - 0 1 x y int opaque string void # % / \n\"")
+        let alphabet = Array(
+            "struct union enum switch case default typedef const program version { } [ ] < > ( ) ; , = : * - 0 1 x y int opaque string void # % / \n\""
+        )
         for _ in 0..<2000 {
             let length = Int.random(in: 0..<80, using: &generator)
             let source = String((0..<length).map { _ in alphabet.randomElement(using: &generator)! })
