@@ -594,6 +594,8 @@ public struct SwiftGenerator {
             var caseName: String
             var labels: [Int64]
             var labelNames: [String]
+            /// The labels as the `.x` spells them, for the doc comment.
+            var labelSpellings: [String]
             var codec: Codec
             var fieldName: String?
             var comment: String?
@@ -611,6 +613,12 @@ public struct SwiftGenerator {
             case .literal(let v, _): v < 0 ? "caseMinus\(-v)" : "case\(v)"
             }
         }
+        func labelSpelling(_ label: ValueExpression) -> String {
+            switch label {
+            case .identifier(let n, _): n
+            case .literal(let v, _): String(v)
+            }
+        }
         var arms: [Arm] = []
         for arm in body.arms {
             let fieldName = arm.declaration.name
@@ -621,7 +629,8 @@ public struct SwiftGenerator {
             arms.append(
                 Arm(
                     caseName: namer.memberName(fieldName ?? labelName(arm.labels[0])),
-                    labels: arm.labels.map(labelValue), labelNames: arm.labels.map(labelName), codec: armCodec,
+                    labels: arm.labels.map(labelValue), labelNames: arm.labels.map(labelName),
+                    labelSpellings: arm.labels.map(labelSpelling), codec: armCodec,
                     fieldName: fieldName, comment: arm.declaration.comment, keepsDiscriminant: arm.labels.count > 1))
         }
         // Distinct case names: fall back to the first label's name, then to a number.
@@ -657,7 +666,8 @@ public struct SwiftGenerator {
         for arm in arms {
             docComment(arm.comment)
             output.line(
-                "/// `case \(arm.labelNames.joined(separator: ", "))`\(arm.fieldName.map { ": `\($0)`" } ?? ": void")")
+                "/// `case \(arm.labelSpellings.joined(separator: ", "))`\(arm.fieldName.map { ": `\($0)`" } ?? ": void")"
+            )
             var payload: [String] = []
             if arm.keepsDiscriminant { payload.append("discriminant: \(rawType)") }
             if arm.codec != .void { payload.append(arm.codec.swiftType) }

@@ -266,9 +266,9 @@ public enum Result_: XDRCodable, Sendable, Hashable {
 /// A union on an int without a default, with a negative label.
 /// `union choice`, switching on `which`.
 public enum Choice: XDRCodable, Sendable, Hashable {
-    /// `case case0`: void
+    /// `case 0`: void
     case case0
-    /// `case case1`: `all`
+    /// `case 1`: `all`
     case all(Everything)
     /// `case NEGATIVE`: `big`
     case big(Int64)
