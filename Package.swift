@@ -20,6 +20,8 @@ let package = Package(
         .library(name: "ONCRPC", targets: ["ONCRPC"]),
         .library(name: "ONCRPCNIOTransport", targets: ["ONCRPCNIOTransport"]),
         .library(name: "ONCRPCInProcessTransport", targets: ["ONCRPCInProcessTransport"]),
+        .library(name: "RPCBind", targets: ["RPCBind"]),
+        .library(name: "RPCBindServer", targets: ["RPCBindServer"]),
         .library(name: "XDRLanguage", targets: ["XDRLanguage"]),
         .executable(name: "oncrpc-demo", targets: ["oncrpc-demo"]),
         .executable(name: "swift-rpcgen", targets: ["swift-rpcgen"]),
@@ -41,6 +43,16 @@ let package = Package(
         .target(
             name: "ONCRPCInProcessTransport",
             dependencies: ["ONCRPC", "XDR", nioCore],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "RPCBind",
+            dependencies: ["ONCRPC", "XDR", "ONCRPCNIOTransport", nioCore],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "RPCBindServer",
+            dependencies: ["RPCBind", "ONCRPC", "XDR", nioCore, logging],
             swiftSettings: strictSettings
         ),
         .target(name: "XDRLanguage", swiftSettings: strictSettings),
@@ -84,6 +96,13 @@ let package = Package(
         .testTarget(
             name: "GeneratedCodeTests",
             dependencies: ["XDR", "ONCRPC", "ONCRPCInProcessTransport", nioCore],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "RPCBindTests",
+            dependencies: [
+                "RPCBind", "RPCBindServer", "ONCRPC", "XDR", "ONCRPCNIOTransport", "ONCRPCTestSupport", nioCore, logging,
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

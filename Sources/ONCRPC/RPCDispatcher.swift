@@ -108,6 +108,10 @@ public final class RPCDispatcher: Sendable {
                 let metadata: Logger.Metadata = [
                     "rpc.xid": "\(xid)", "rpc.procedure": "\(method.name)", "peer": "\(peer)", "error": "\(error)",
                 ]
+                if let rpcError = error as? RPCError, rpcError.code == .noReply {
+                    logger.debug("handler chose not to reply", metadata: metadata)
+                    return nil
+                }
                 if let rpcError = error as? RPCError, let body = rpcError.replyBody {
                     logger.debug("call answered with an error reply", metadata: metadata)
                     return reply(xid: xid, body)

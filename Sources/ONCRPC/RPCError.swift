@@ -36,6 +36,11 @@ public struct RPCError: Error, Sendable, CustomStringConvertible {
         case encodingFailed
         /// The client or server has shut down.
         case shutdown
+        /// A server handler throws this to send no reply at all, as rpcbind does when a
+        /// forwarded broadcast call (CALLIT) fails. Never seen by clients.
+        case noReply
+        /// rpcbind refused to register (SET returned FALSE) or could not be reached to do so.
+        case registrationFailed
 
         public var description: String {
             switch self {
@@ -53,6 +58,8 @@ public struct RPCError: Error, Sendable, CustomStringConvertible {
             case .invalidReply: "invalid reply"
             case .encodingFailed: "encoding failed"
             case .shutdown: "shut down"
+            case .noReply: "no reply"
+            case .registrationFailed: "registration failed"
             }
         }
     }

@@ -13,7 +13,11 @@ public final class RPCServer: Sendable {
     public let transports: [any RPCServerTransport]
     /// The dispatcher every transport hands its calls to.
     public let dispatcher: RPCDispatcher
+    /// How the server announces itself (``RPCServerRegistration/none`` unless given).
+    public let registration: RPCServerRegistration
     private let state = Mutex<State>(.idle)
+    private let registered = Mutex<[RPCServerRegistration.Endpoint]>([])
+    private let logger: Logger
 
     private enum State {
         case idle
@@ -21,14 +25,18 @@ public final class RPCServer: Sendable {
         case stopping
     }
 
-    /// Creates a server for `services` on `transports`.
+    /// Creates a server for `services` on `transports`, announced by `registration` (for
+    /// example `.rpcbind` from the `RPCBind` module).
     public init(
         transports: [any RPCServerTransport],
         services: [any RPCService],
+        registration: RPCServerRegistration = .none,
         decodingOptions: XDRDecodingOptions = .default,
         logger: Logger = Logger(label: "oncrpc.server")
     ) {
         self.transports = transports
+        self.registration = registration
+        self.logger = logger
         self.dispatcher = RPCDispatcher(
             router: RPCRouter(services: services), decodingOptions: decodingOptions, logger: logger)
     }
@@ -36,6 +44,10 @@ public final class RPCServer: Sendable {
     /// Serves every transport until ``beginGracefulShutdown()`` has been called and every call
     /// in flight is answered. If one transport fails, the others are shut down and the error is
     /// thrown.
+    ///
+    /// Once every transport listens, each program and version served is registered on each
+    /// transport with ``registration``; a failed registration shuts the server down and is
+    /// thrown. What was registered is unregistered before `serve()` returns.
     public func serve() async throws {
         let start = state.withLock { state -> Bool in
             guard case .idle = state else { return false }
@@ -51,13 +63,57 @@ public final class RPCServer: Sendable {
                     try await transport.listen(dispatcher: dispatcher)
                 }
             }
+            group.addTask {
+                try await self.registerEndpoints()
+            }
             do {
                 try await group.waitForAll()
             } catch {
                 beginGracefulShutdown()
                 try? await group.waitForAll()
+                await unregisterEndpoints()
                 throw error
             }
+        }
+        await unregisterEndpoints()
+    }
+
+    /// Registers every program version on every transport that has an address.
+    private func registerEndpoints() async throws {
+        var endpoints: [RPCServerRegistration.Endpoint] = []
+        for transport in transports {
+            guard let (netid, address) = try await transport.registrationAddress() else { continue }
+            for (program, version) in dispatcher.router.programVersions {
+                endpoints.append(.init(program: program, version: version, netid: netid, address: address))
+            }
+        }
+        guard !endpoints.isEmpty else { return }
+        let stopping = state.withLock { state -> Bool in
+            if case .stopping = state { return true }
+            return false
+        }
+        guard !stopping else { return }
+        registered.withLock { $0 = endpoints }
+        do {
+            try await registration.register(endpoints)
+        } catch {
+            logger.error("registration failed", metadata: ["error": "\(error)"])
+            throw error
+        }
+        logger.debug("registered", metadata: ["endpoints": "\(endpoints)"])
+    }
+
+    /// Unregisters what ``registerEndpoints()`` registered (or tried to), once.
+    private func unregisterEndpoints() async {
+        let endpoints = registered.withLock { endpoints in
+            defer { endpoints = [] }
+            return endpoints
+        }
+        guard !endpoints.isEmpty else { return }
+        do {
+            try await registration.unregister(endpoints)
+        } catch {
+            logger.warning("unregistration failed", metadata: ["error": "\(error)"])
         }
     }
 

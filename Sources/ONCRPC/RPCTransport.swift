@@ -26,4 +26,16 @@ public protocol RPCServerTransport: Sendable {
 
     /// Stops accepting new calls; calls in flight still get their replies.
     func beginGracefulShutdown()
+
+    /// The network id (`tcp`, `udp`, `tcp6`, `udp6`, `local`) and address the transport
+    /// listens on, once it listens (waiting until then), for registration with rpcbind; `nil`
+    /// for a transport that has no socket address. Throws when the transport cannot listen.
+    func registrationAddress() async throws -> (netid: String, address: SocketAddress)?
+}
+
+extension RPCServerTransport {
+    /// No socket address: nothing to register.
+    public func registrationAddress() async throws -> (netid: String, address: SocketAddress)? {
+        nil
+    }
 }

@@ -24,8 +24,9 @@ public struct RPCServerAddress: Sendable {
     }
 }
 
-/// ONC RPC over TCP: one connection, many calls in flight matched by xid, record marking with a
-/// configurable fragment size and record limit. Connects on the first call and again on the
+/// ONC RPC over TCP (or a Unix stream socket, such as rpcbind's `/run/rpcbind.sock`): one
+/// connection, many calls in flight matched by xid, record marking with a configurable fragment
+/// size and record limit. Connects on the first call and again on the
 /// next call after the connection drops.
 public final class TCPClientTransport: RPCClientTransport {
     /// Connection settings.
@@ -60,9 +61,13 @@ public final class TCPClientTransport: RPCClientTransport {
     ) {
         self.connection = ClientConnection {
             let address = try await server.resolve()
-            return try await ClientBootstrap(group: eventLoopGroup)
+            var bootstrap = ClientBootstrap(group: eventLoopGroup)
                 .connectTimeout(TimeAmount(configuration.connectTimeout))
-                .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            if address.protocol != .unix {
+                bootstrap = bootstrap.channelOption(.socketOption(.tcp_nodelay), value: 1)
+            }
+            return
+                try await bootstrap
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         let sync = channel.pipeline.syncOperations

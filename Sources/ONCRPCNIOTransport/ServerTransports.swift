@@ -23,6 +23,17 @@ extension RPCPeer {
     }
 }
 
+extension SocketAddress {
+    /// The ONC RPC network id of a socket at this address.
+    func netid(stream: Bool) -> String {
+        switch self {
+        case .v4: stream ? "tcp" : "udp"
+        case .v6: stream ? "tcp6" : "udp6"
+        case .unixDomainSocket: stream ? "local" : "unix"
+        }
+    }
+}
+
 /// The address a server transport listens on, available once it is bound.
 final class BoundAddress: Sendable {
     private let state = Mutex<
@@ -115,6 +126,12 @@ public final class TCPServerTransport: RPCServerTransport {
     /// The address the transport listens on, once it is bound (waits until then).
     public func listeningAddress() async throws -> SocketAddress {
         try await bound.get()
+    }
+
+    /// `tcp` or `tcp6` (`local` for a Unix socket) and the bound address.
+    public func registrationAddress() async throws -> (netid: String, address: SocketAddress)? {
+        let address = try await bound.get()
+        return (address.netid(stream: true), address)
     }
 
     /// Serves calls until shut down and every call in flight is answered.
@@ -279,6 +296,12 @@ public final class UDPServerTransport: RPCServerTransport {
     /// The address the transport listens on, once it is bound (waits until then).
     public func listeningAddress() async throws -> SocketAddress {
         try await bound.get()
+    }
+
+    /// `udp` or `udp6` and the bound address.
+    public func registrationAddress() async throws -> (netid: String, address: SocketAddress)? {
+        let address = try await bound.get()
+        return (address.netid(stream: false), address)
     }
 
     /// Serves calls until shut down and every call in flight is answered.

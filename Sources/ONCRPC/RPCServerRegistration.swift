@@ -1,0 +1,48 @@
+public import NIOCore
+
+/// How an ``RPCServer`` announces what it serves: once its transports listen it registers every
+/// program, version and transport, and after a graceful shutdown it unregisters them.
+///
+/// `RPCBind` provides `.rpcbind` (the system's rpcbind, as libtirpc's `svc_reg` does); ``none``
+/// registers nothing. A registration that fails stops the server with that error.
+public struct RPCServerRegistration: Sendable {
+    /// One program version reachable on one transport.
+    public struct Endpoint: Hashable, Sendable, CustomStringConvertible {
+        /// The program number.
+        public var program: UInt32
+        /// The version number.
+        public var version: UInt32
+        /// The transport's network id: `tcp`, `udp`, `tcp6`, `udp6` or `local`.
+        public var netid: String
+        /// The address the transport listens on.
+        public var address: SocketAddress
+
+        /// Creates an endpoint.
+        public init(program: UInt32, version: UInt32, netid: String, address: SocketAddress) {
+            self.program = program
+            self.version = version
+            self.netid = netid
+            self.address = address
+        }
+
+        /// `program/version over netid at address`.
+        public var description: String { "\(program)/\(version) over \(netid) at \(address)" }
+    }
+
+    /// The endpoints to register; throws when any cannot be.
+    public let register: @Sendable ([Endpoint]) async throws -> Void
+    /// The endpoints to unregister.
+    public let unregister: @Sendable ([Endpoint]) async throws -> Void
+
+    /// Creates a registration from its two steps.
+    public init(
+        register: @escaping @Sendable ([Endpoint]) async throws -> Void,
+        unregister: @escaping @Sendable ([Endpoint]) async throws -> Void
+    ) {
+        self.register = register
+        self.unregister = unregister
+    }
+
+    /// Registers nothing.
+    public static let none = RPCServerRegistration(register: { _ in }, unregister: { _ in })
+}

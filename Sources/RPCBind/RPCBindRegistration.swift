@@ -1,0 +1,67 @@
+public import ONCRPC
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+extension RPCServerRegistration {
+    /// Registers with the system's rpcbind, as libtirpc's servers do: over its local socket
+    /// (`/run/rpcbind.sock`) when it exists, else over UDP to 127.0.0.1:111.
+    ///
+    /// ```swift
+    /// let server = RPCServer(transports: [tcp, udp], services: [MyService()], registration: .rpcbind)
+    /// ```
+    public static var rpcbind: RPCServerRegistration {
+        if access(RPCBindClient.localSocketPath, F_OK) == 0 {
+            return .rpcbind(host: "127.0.0.1", over: .local(path: RPCBindClient.localSocketPath))
+        }
+        return .rpcbind(host: "127.0.0.1", over: .udp)
+    }
+
+    /// Registers with the rpcbind at `host`:`port` reached over `transport`.
+    ///
+    /// Each endpoint is first unset (a stale registration of a previous run is replaced, as
+    /// rpcgen's servers do) and then set with v4 SET, falling back to portmap v2 SET. A SET that
+    /// rpcbind answers with FALSE fails with ``RPCError/Code-swift.enum/registrationFailed``.
+    /// On shutdown every endpoint is unset.
+    public static func rpcbind(
+        host: String,
+        port: Int = RPCBindClient.port,
+        over transport: RPCBindClient.Transport
+    ) -> RPCServerRegistration {
+        let owner = String(getuid())
+        return RPCServerRegistration(
+            register: { endpoints in
+                do {
+                    try await withRPCBindClient(host: host, port: port, over: transport) { rpcbind in
+                        for endpoint in endpoints {
+                            _ = try await rpcbind.unset(
+                                program: endpoint.program, version: endpoint.version, netid: endpoint.netid,
+                                owner: owner)
+                            guard try await rpcbind.set(endpoint, owner: owner) else {
+                                throw RPCError(
+                                    code: .registrationFailed,
+                                    message: "rpcbind at \(host) refused to register \(endpoint)")
+                            }
+                        }
+                    }
+                } catch let error as RPCError where error.code == .registrationFailed {
+                    throw error
+                } catch {
+                    throw RPCError(
+                        code: .registrationFailed, message: "cannot register with rpcbind at \(host): \(error)",
+                        cause: error as? RPCError)
+                }
+            },
+            unregister: { endpoints in
+                try await withRPCBindClient(host: host, port: port, over: transport) { rpcbind in
+                    for endpoint in endpoints {
+                        _ = try await rpcbind.unset(
+                            program: endpoint.program, version: endpoint.version, netid: endpoint.netid, owner: owner)
+                    }
+                }
+            })
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import NIOCore
+import ONCRPC
+import ONCRPCNIOTransport
+import ONCRPCTestSupport
+import RPCBind
+import RPCBindServer
+import Testing
+import XDR
+
+/// Against the system's rpcbind on 127.0.0.1:111 (scripts/test starts one if none runs).
+@Suite("The system rpcbind", .serialized, .timeLimit(.minutes(1)))
+struct SystemRPCBindTests {
+    /// `rpcinfo -p` lines of `program`: (version, proto, port).
+    static func portmapLines(program: UInt32) throws -> [(version: String, proto: String, port: String)] {
+        let (status, output) = try runTool(rpcinfo, ["-p", "127.0.0.1"])
+        guard status == 0 else {
+            throw ToolMissing(path: "a running rpcbind (rpcinfo -p failed: \(output))")
+        }
+        var lines: [(version: String, proto: String, port: String)] = []
+        for line in output.split(separator: "\n") {
+            let fields = line.split(separator: " ").map(String.init)
+            if fields.count >= 4, fields[0] == String(program) {
+                lines.append((fields[1], fields[2], fields[3]))
+            }
+        }
+        return lines
+    }
+
+    @Test func aSwiftServerRegistersIsFoundAndUnregisters() async throws {
+        let program = TestProgram.program
+        let tcp = TCPServerTransport(host: "127.0.0.1", port: 0)
+        let udp = UDPServerTransport(host: "127.0.0.1", port: 0)
+        let server = RPCServer(
+            transports: [tcp, udp], services: [TestProgram.version1(), TestProgram.version2()], registration: .rpcbind)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.serve() }
+            defer { server.beginGracefulShutdown() }
+            let tcpPort = try await tcp.listeningAddress().port!
+            let udpPort = try await udp.listeningAddress().port!
+
+            // The C rpcinfo shows both versions on both transports with our ports.
+            let registered = try await eventually { try Self.portmapLines(program: program).count == 4 }
+            #expect(registered, "rpcinfo -p does not show program \(program)")
+            let lines = try Self.portmapLines(program: program)
+            #expect(lines.contains { $0 == ("1", "tcp", "\(tcpPort)") })
+            #expect(lines.contains { $0 == ("2", "tcp", "\(tcpPort)") })
+            #expect(lines.contains { $0 == ("1", "udp", "\(udpPort)") })
+            #expect(lines.contains { $0 == ("2", "udp", "\(udpPort)") })
+            // rpcinfo -t and -u ping it.
+            let pingTCP = try runTool(rpcinfo, ["-t", "127.0.0.1", "\(program)", "1"])
+            #expect(pingTCP.output.contains("program \(program) version 1 ready and waiting"), "\(pingTCP.output)")
+            let pingUDP = try runTool(rpcinfo, ["-u", "127.0.0.1", "\(program)", "2"])
+            #expect(pingUDP.output.contains("program \(program) version 2 ready and waiting"), "\(pingUDP.output)")
+
+            // A Swift client finds it through rpcbind and calls it over TCP and over UDP.
+            let overTCP = TCPClientTransport(
+                server: .rpcbind(host: "127.0.0.1", program: program, version: 1, over: .tcp))
+            let echoed = try await withRPCClient(transport: overTCP) { client in
+                try await client.call(
+                    program: program, version: 1, procedure: TestProgram.Procedure.echo.rawValue,
+                    arguments: "over tcp", resultType: String.self)
+            }
+            #expect(echoed == "over tcp")
+            let overUDP = UDPClientTransport(
+                server: .rpcbind(host: "localhost", program: program, version: 2, over: .udp))
+            let shouted = try await withRPCClient(transport: overUDP) { client in
+                try await client.call(
+                    program: program, version: 2, procedure: TestProgram.Procedure.echo.rawValue,
+                    arguments: "over udp", resultType: String.self)
+            }
+            #expect(shouted == "OVER UDP")
+
+            // Every lookup path of the Swift rpcbind client agrees.
+            try await withRPCBindClient(over: .tcp) { rpcbind in
+                let v4 = try await rpcbind.version4.getVersAddr(
+                    RPCBindMapping(rProg: program, rVers: 1, rNetid: "tcp", rAddr: "", rOwner: ""))
+                #expect(UniversalAddress.port(of: v4) == tcpPort)
+                let port = try await rpcbind.version2.getPort(PortmapMapping(prog: program, vers: 1, prot: 17, port: 0))
+                #expect(Int(port) == udpPort)
+                let mappings = try await rpcbind.mappings().filter { $0.rProg == program }
+                #expect(Set(mappings.map(\.rNetid)) == ["tcp", "udp"])
+            }
+            server.beginGracefulShutdown()
+            try await group.waitForAll()
+        }
+        // Shutdown unregistered it.
+        #expect(try Self.portmapLines(program: program).isEmpty)
+        await #expect(throws: RPCError.self) {
+            try await RPCBindResolver.resolve(host: "127.0.0.1", program: program, version: 1, over: .tcp)
+        }
+    }
+
+    @Test func anUnregisteredProgramIsNotRegistered() async throws {
+        let error = await #expect(throws: RPCError.self) {
+            try await RPCBindResolver.resolve(host: "127.0.0.1", program: 0x2FFF_FFF0, version: 3, over: .udp)
+        }
+        #expect(error?.code == .notRegistered)
+        #expect(error?.message.contains("program 805306352 version 3") == true)
+        #expect(error?.message.contains("netid udp") == true)
+        // And a call through that resolver fails the same way.
+        let transport = TCPClientTransport(
+            server: .rpcbind(host: "127.0.0.1", program: 0x2FFF_FFF0, version: 3, over: .tcp))
+        let callError = await #expect(throws: RPCError.self) {
+            try await withRPCClient(transport: transport) { client in
+                try await client.ping(program: 0x2FFF_FFF0, version: 3)
+            }
+        }
+        #expect(callError?.code == .notRegistered)
+    }
+
+    @Test func everyReadOnlyProcedureOfTheSystemRPCBind() async throws {
+        for transport: RPCBindClient.Transport in [.udp, .tcp, .local(path: RPCBindClient.localSocketPath)] {
+            if case .local(let path) = transport, !FileManager.default.fileExists(atPath: path) {
+                Issue.record("\(path) is missing: the system rpcbind should create it (start it with rpcbind -w)")
+                continue
+            }
+            try await withRPCBindClient(over: transport) { rpcbind in
+                try await rpcbind.version2.null()
+                try await rpcbind.version3.null()
+                try await rpcbind.version4.null()
+                let port = try await rpcbind.version2.getPort(PortmapMapping(prog: 100_000, vers: 2, prot: 6, port: 0))
+                #expect(port == 111)
+                #expect(RPCBindClient.array(try await rpcbind.version2.dump()).contains { $0.prog == 100_000 })
+                #expect(!RPCBindClient.array(try await rpcbind.version3.dump()).isEmpty)
+                let time = try await rpcbind.version4.getTime()
+                #expect(abs(Int(time) - Int(Date().timeIntervalSince1970)) < 60)
+                if case .local = transport {
+                    // Over the local socket rpcbind converts with the local netid (sockaddr_un).
+                    let taddr = try await rpcbind.version3.uaddrToTaddr("/tmp/x")
+                    #expect(taddr.buf.getInteger(at: taddr.buf.readerIndex, endianness: .little, as: UInt16.self) == 1)
+                } else {
+                    // The system's sockaddr bytes are the ones the embedded rpcbind makes.
+                    let taddr = try await rpcbind.version3.uaddrToTaddr("127.0.0.1.3.232")
+                    #expect(taddr == TransportAddressBytes.transportAddress("127.0.0.1.3.232"))
+                    let uaddr = try await rpcbind.version4.taddrToUaddr(taddr)
+                    #expect(uaddr == "127.0.0.1.3.232", "\(transport): \(taddr)")
+                    let address = try await rpcbind.version3.getAddr(
+                        RPCBindMapping(rProg: 100_000, rVers: 3, rNetid: "udp", rAddr: "", rOwner: ""))
+                    #expect(UniversalAddress.port(of: address) == 111, "\(transport): \(address)")
+                }
+                let stats = try await rpcbind.version4.getStat()
+                #expect(stats.count == 3)
+            }
+        }
+    }
+}
