@@ -115,7 +115,13 @@ public struct RPCClient: Sendable {
                     code: .encodingFailed, message: "the arguments of procedure \(procedure) do not encode",
                     cause: error as? XDREncodingError)
             }
-            let reply = try await transport.roundTrip(writer.buffer, xid: xid, options: options)
+            let reply: ByteBuffer
+            do {
+                reply = try await transport.roundTrip(writer.buffer, xid: xid, options: options)
+            } catch var error as RPCError where error.code == .timedOut {
+                error.message += " (program \(program) version \(version) procedure \(procedure))"
+                throw error
+            }
             var reader = XDRReader(buffer: reply, options: decodingOptions)
             let header: RPCMessageHeader
             do {

@@ -67,7 +67,9 @@ public final class RPCServer: Sendable {
                 try await self.registerEndpoints()
             }
             do {
-                try await group.waitForAll()
+                // `next()` rather than `waitForAll()`: the first failure must stop the others,
+                // and `waitForAll()` only throws once every task has finished.
+                while try await group.next() != nil {}
             } catch {
                 beginGracefulShutdown()
                 try? await group.waitForAll()

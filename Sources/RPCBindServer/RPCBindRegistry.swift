@@ -11,8 +11,16 @@ public final class RPCBindRegistry: Sendable {
 
     private let state = Mutex(State())
 
+    struct Key: Hashable {
+        var program: UInt32
+        var version: UInt32
+        var netid: String
+    }
+
     struct State {
         var mappings: [RPCBindMapping] = []
+        /// The program, version and netid of every mapping, to refuse duplicates quickly.
+        var keys: Set<Key> = []
         /// Indexed by version: 0 for portmap v2, 1 for v3, 2 for v4 (as RPCBVERS_n_STAT).
         var statistics = [VersionStatistics](repeating: VersionStatistics(), count: 3)
     }
@@ -40,11 +48,8 @@ public final class RPCBindRegistry: Sendable {
     /// netid exists or the table is full.
     public func set(_ mapping: RPCBindMapping, owner: String) -> Bool {
         state.withLock { state in
-            guard state.mappings.count < maximumMappings,
-                !state.mappings.contains(where: {
-                    $0.rProg == mapping.rProg && $0.rVers == mapping.rVers && $0.rNetid == mapping.rNetid
-                })
-            else { return false }
+            let key = Key(program: mapping.rProg, version: mapping.rVers, netid: mapping.rNetid)
+            guard state.mappings.count < maximumMappings, state.keys.insert(key).inserted else { return false }
             var stored = mapping
             stored.rOwner = owner
             state.mappings.append(stored)
@@ -66,6 +71,9 @@ public final class RPCBindRegistry: Sendable {
                 return false
             }
             state.mappings.removeAll(where: matching)
+            for target in targets {
+                state.keys.remove(Key(program: target.rProg, version: target.rVers, netid: target.rNetid))
+            }
             return true
         }
     }
