@@ -25,6 +25,8 @@ let package = Package(
         .library(name: "XDRLanguage", targets: ["XDRLanguage"]),
         .executable(name: "oncrpc-demo", targets: ["oncrpc-demo"]),
         .executable(name: "swift-rpcgen", targets: ["swift-rpcgen"]),
+        .executable(name: "swift-rpcinfo", targets: ["swift-rpcinfo"]),
+        .executable(name: "swift-rpcbind", targets: ["swift-rpcbind"]),
         .plugin(name: "SwiftRPCGenPlugin", targets: ["SwiftRPCGenPlugin"]),
     ],
     dependencies: [
@@ -60,6 +62,22 @@ let package = Package(
         .executableTarget(
             name: "swift-rpcgen",
             dependencies: ["XDRCodeGen", "XDRLanguage", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "swift-rpcinfo",
+            dependencies: [
+                "RPCBind", "ONCRPCNIOTransport", "ONCRPC", nioCore,
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "swift-rpcbind",
+            dependencies: [
+                "RPCBindServer", "RPCBind", "ONCRPCNIOTransport", "ONCRPC", nioCore, logging,
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strictSettings
         ),
         .executableTarget(

@@ -139,7 +139,14 @@ public final class TCPServerTransport: RPCServerTransport {
         let configuration = self.configuration
         let listener: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
         do {
-            listener = try await ServerBootstrap(group: eventLoopGroup)
+            var bootstrap = ServerBootstrap(group: eventLoopGroup)
+            if configuration.host.contains(":") {
+                // An IPv6 socket serves IPv6 only, so `::` and `0.0.0.0` can both listen.
+                bootstrap = bootstrap.serverChannelOption(
+                    ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_v6only), value: 1)
+            }
+            listener =
+                try await bootstrap
                 .serverChannelOption(.backlog, value: 256)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -309,7 +316,13 @@ public final class UDPServerTransport: RPCServerTransport {
         let channel: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>
         do {
             // No SO_REUSEADDR: for UDP it would let two servers share a port.
-            channel = try await DatagramBootstrap(group: eventLoopGroup)
+            var bootstrap = DatagramBootstrap(group: eventLoopGroup)
+            if configuration.host.contains(":") {
+                bootstrap = bootstrap.channelOption(
+                    ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_v6only), value: 1)
+            }
+            channel =
+                try await bootstrap
                 .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65536))
                 .bind(host: configuration.host, port: configuration.port) { channel in
                     channel.eventLoop.makeCompletedFuture {

@@ -415,8 +415,8 @@ struct RPCBindV4Service: RPCBindProgram.Version4.ServiceProtocol {
         let wantsIPv6 = RPCBindServer.callerUsesIPv6(context)
         var list: RPCBindEntryList? = nil
         let matching = core.registry.mappings.filter { mapping in
+            // As rpcbind: every netid of the caller's address family, whatever r_netid says.
             mapping.rProg == argument.rProg && mapping.rVers == argument.rVers
-                && (argument.rNetid.isEmpty || mapping.rNetid == argument.rNetid)
                 && (mapping.rNetid.hasSuffix("6") == wantsIPv6) && mapping.rNetid != "local"
         }
         for mapping in matching.reversed() {

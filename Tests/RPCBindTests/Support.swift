@@ -6,22 +6,32 @@ import RPCBind
 import RPCBindServer
 import Testing
 
-/// Runs a system tool and returns its status and output (stdout and stderr together).
+/// Runs a system tool on a thread of its own (never blocking the tasks' threads) and returns
+/// its status and output (stdout and stderr together).
 @discardableResult
-func runTool(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+func runTool(_ path: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
     guard FileManager.default.isExecutableFile(atPath: path) else {
         throw ToolMissing(path: path)
     }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    return try await withCheckedThrowingContinuation { continuation in
+        Thread {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: path)
+            process.arguments = arguments
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = pipe
+            do {
+                try process.run()
+            } catch {
+                continuation.resume(throwing: error)
+                return
+            }
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            continuation.resume(returning: (process.terminationStatus, String(decoding: data, as: UTF8.self)))
+        }.start()
+    }
 }
 
 struct ToolMissing: Error, CustomStringConvertible {

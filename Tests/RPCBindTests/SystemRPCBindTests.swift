@@ -12,8 +12,8 @@ import XDR
 @Suite("The system rpcbind", .serialized, .timeLimit(.minutes(1)))
 struct SystemRPCBindTests {
     /// `rpcinfo -p` lines of `program`: (version, proto, port).
-    static func portmapLines(program: UInt32) throws -> [(version: String, proto: String, port: String)] {
-        let (status, output) = try runTool(rpcinfo, ["-p", "127.0.0.1"])
+    static func portmapLines(program: UInt32) async throws -> [(version: String, proto: String, port: String)] {
+        let (status, output) = try await runTool(rpcinfo, ["-p", "127.0.0.1"])
         guard status == 0 else {
             throw ToolMissing(path: "a running rpcbind (rpcinfo -p failed: \(output))")
         }
@@ -40,17 +40,17 @@ struct SystemRPCBindTests {
             let udpPort = try await udp.listeningAddress().port!
 
             // The C rpcinfo shows both versions on both transports with our ports.
-            let registered = try await eventually { try Self.portmapLines(program: program).count == 4 }
+            let registered = try await eventually { try await Self.portmapLines(program: program).count == 4 }
             #expect(registered, "rpcinfo -p does not show program \(program)")
-            let lines = try Self.portmapLines(program: program)
+            let lines = try await Self.portmapLines(program: program)
             #expect(lines.contains { $0 == ("1", "tcp", "\(tcpPort)") })
             #expect(lines.contains { $0 == ("2", "tcp", "\(tcpPort)") })
             #expect(lines.contains { $0 == ("1", "udp", "\(udpPort)") })
             #expect(lines.contains { $0 == ("2", "udp", "\(udpPort)") })
             // rpcinfo -t and -u ping it.
-            let pingTCP = try runTool(rpcinfo, ["-t", "127.0.0.1", "\(program)", "1"])
+            let pingTCP = try await runTool(rpcinfo, ["-t", "127.0.0.1", "\(program)", "1"])
             #expect(pingTCP.output.contains("program \(program) version 1 ready and waiting"), "\(pingTCP.output)")
-            let pingUDP = try runTool(rpcinfo, ["-u", "127.0.0.1", "\(program)", "2"])
+            let pingUDP = try await runTool(rpcinfo, ["-u", "127.0.0.1", "\(program)", "2"])
             #expect(pingUDP.output.contains("program \(program) version 2 ready and waiting"), "\(pingUDP.output)")
 
             // A Swift client finds it through rpcbind and calls it over TCP and over UDP.
@@ -85,10 +85,27 @@ struct SystemRPCBindTests {
             try await group.waitForAll()
         }
         // Shutdown unregistered it.
-        #expect(try Self.portmapLines(program: program).isEmpty)
+        #expect(try await Self.portmapLines(program: program).isEmpty)
         await #expect(throws: RPCError.self) {
             try await RPCBindResolver.resolve(host: "127.0.0.1", program: program, version: 1, over: .tcp)
         }
+    }
+
+    @Test func swiftRPCInfoPrintsWhatRPCInfoPrints() async throws {
+        for option in ["-p", "-s"] {
+            let c = try await runTool(rpcinfo, [option, "127.0.0.1"])
+            let swift = try await runTool("\(binDirectory)/swift-rpcinfo", [option, "127.0.0.1"])
+            #expect(c.status == 0 && swift.status == 0)
+            #expect(swift.output == c.output, "swift-rpcinfo \(option) differs from rpcinfo \(option)")
+        }
+        let ping = try await runTool("\(binDirectory)/swift-rpcinfo", ["-u", "127.0.0.1", "portmapper"])
+        #expect(ping.output == (2...4).map { "program 100000 version \($0) ready and waiting\n" }.joined())
+        let missing = try await runTool("\(binDirectory)/swift-rpcinfo", ["-t", "127.0.0.1", "805306352"])
+        #expect(missing.status == 1)
+        #expect(missing.output.contains("RPC: Program not registered"))
+        let mismatch = try await runTool("\(binDirectory)/swift-rpcinfo", ["-t", "127.0.0.1", "100000", "9"])
+        #expect(mismatch.status == 1)
+        #expect(mismatch.output.contains("program 100000 version 9 is not available"))
     }
 
     @Test func anUnregisteredProgramIsNotRegistered() async throws {
