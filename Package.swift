@@ -82,7 +82,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "oncrpc-demo",
-            dependencies: ["ONCRPC", "ONCRPCNIOTransport", "XDR", nioCore],
+            dependencies: ["ONCRPC", "ONCRPCNIOTransport", "RPCBind", "RPCBindServer", "XDR", nioCore],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "XDRTests", dependencies: ["XDR", nioCore], swiftSettings: strictSettings),

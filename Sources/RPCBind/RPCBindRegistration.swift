@@ -14,10 +14,30 @@ extension RPCServerRegistration {
     /// let server = RPCServer(transports: [tcp, udp], services: [MyService()], registration: .rpcbind)
     /// ```
     public static var rpcbind: RPCServerRegistration {
-        if access(RPCBindClient.localSocketPath, F_OK) == 0 {
-            return .rpcbind(host: "127.0.0.1", over: .local(path: RPCBindClient.localSocketPath))
+        let overUDP = RPCServerRegistration.rpcbind(host: "127.0.0.1", over: .udp)
+        let overLocal = RPCServerRegistration.rpcbind(
+            host: "127.0.0.1", over: .local(path: RPCBindClient.localSocketPath))
+        // A socket file left by an rpcbind that is gone refuses connections: then use UDP.
+        func local(
+            _ step: @escaping @Sendable ([Endpoint]) async throws -> Void,
+            else fallback: @escaping @Sendable ([Endpoint]) async throws -> Void
+        )
+            -> @Sendable ([Endpoint]) async throws -> Void
+        {
+            { endpoints in
+                guard access(RPCBindClient.localSocketPath, F_OK) == 0 else { return try await fallback(endpoints) }
+                do {
+                    try await step(endpoints)
+                } catch let error as RPCError
+                    where error.code == .unreachable || (error.cause as? RPCError)?.code == .unreachable
+                {
+                    try await fallback(endpoints)
+                }
+            }
         }
-        return .rpcbind(host: "127.0.0.1", over: .udp)
+        return RPCServerRegistration(
+            register: local(overLocal.register, else: overUDP.register),
+            unregister: local(overLocal.unregister, else: overUDP.unregister))
     }
 
     /// Registers with the rpcbind at `host`:`port` reached over `transport`.

@@ -108,6 +108,24 @@ struct SystemRPCBindTests {
         #expect(mismatch.output.contains("program 100000 version 9 is not available"))
     }
 
+    /// The README's main command (oncrpc-demo), with the system's rpcbind and (in a network namespace where
+    /// none answers) with the embedded one.
+    @Test func theDemoRunsWithAndWithoutASystemRPCBind() async throws {
+        let demo = "\(binDirectory)/oncrpc-demo"
+        let withSystem = try await runTool(demo, [])
+        #expect(withSystem.status == 0, "\(withSystem.output)")
+        #expect(withSystem.output.contains("rpcbind: using the system's rpcbind"))
+        let withoutSystem = try await runTool(
+            "/usr/bin/unshare", ["--net", "/bin/sh", "-c", "ip link set lo up && exec \(demo)"])
+        #expect(withoutSystem.status == 0, "\(withoutSystem.output)")
+        #expect(withoutSystem.output.contains("rpcbind: no system rpcbind; started an embedded one"))
+        for run in [withSystem.output, withoutSystem.output] {
+            #expect(run.contains("[tcp] GET colour-tcp: found \"green\""))
+            #expect(run.contains("[udp] NULL at version 9: program version mismatch (supported: 1-1)"))
+            #expect(run.contains("server: shut down and unregistered"))
+        }
+    }
+
     @Test func anUnregisteredProgramIsNotRegistered() async throws {
         let error = await #expect(throws: RPCError.self) {
             try await RPCBindResolver.resolve(host: "127.0.0.1", program: 0x2FFF_FFF0, version: 3, over: .udp)
