@@ -300,6 +300,44 @@ struct EmbeddedRPCBindTests {
         }
     }
 
+    @Test func theResolverLooksAgainWhenTheServerMoves() async throws {
+        try await withEmbeddedRPCBind { embedded in
+            let transport = TCPClientTransport(
+                server: .rpcbind(
+                    host: "127.0.0.1", program: TestProgram.program, version: 1, over: .tcp, rpcbindPort: embedded.port)
+            )
+            try await withRPCClient(transport: transport, defaultOptions: RPCCallOptions(timeout: .seconds(5))) {
+                client in
+                var ports: [Int] = []
+                for round in 0..<2 {
+                    // A server on a new free port each round, registered with the embedded rpcbind.
+                    let tcp = TCPServerTransport(host: "127.0.0.1", port: 0)
+                    let server = RPCServer(
+                        transports: [tcp], services: [TestProgram.version1()],
+                        registration: .rpcbind(host: "127.0.0.1", port: embedded.port, over: .udp))
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask { try await server.serve() }
+                        defer { server.beginGracefulShutdown() }
+                        ports.append(try await tcp.listeningAddress().port!)
+                        #expect(
+                            await eventually {
+                                embedded.rpcbind.registry.mappings.contains {
+                                    $0.rProg == TestProgram.program && UniversalAddress.port(of: $0.rAddr) == ports.last
+                                }
+                            })
+                        let echoed = try await client.call(
+                            program: TestProgram.program, version: 1, procedure: TestProgram.Procedure.echo.rawValue,
+                            arguments: "round \(round)", resultType: String.self)
+                        #expect(echoed == "round \(round)")
+                        server.beginGracefulShutdown()
+                        try await group.waitForAll()
+                    }
+                }
+                #expect(ports[0] != ports[1])
+            }
+        }
+    }
+
     @Test func aRefusedRegistrationStopsTheServerWithAnError() async throws {
         try await withEmbeddedRPCBind { embedded in
             // Someone else (uid 1000) holds the mapping; our server (uid from getuid) cannot replace it
