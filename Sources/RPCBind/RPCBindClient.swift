@@ -116,33 +116,28 @@ public struct RPCBindClient: Sendable {
 
     /// The entries of a DUMP answer as an array, walked iteratively.
     public static func array(_ list: RPCBindList?) -> [RPCBindMapping] {
-        var entries: [RPCBindMapping] = []
-        var node = list
-        while let current = node {
-            entries.append(current.rpcbMap)
-            node = current.rpcbNext
-        }
-        return entries
+        entries(of: list, \.rpcbMap, next: \.rpcbNext)
     }
 
     /// The entries of a portmap DUMP answer as an array, walked iteratively.
     public static func array(_ list: PortmapList?) -> [PortmapMapping] {
-        var entries: [PortmapMapping] = []
-        var node = list
-        while let current = node {
-            entries.append(current.map)
-            node = current.next
-        }
-        return entries
+        entries(of: list, \.map, next: \.next)
     }
 
-    /// The entries of a GETADDRLIST answer as an array.
+    /// The entries of a GETADDRLIST answer as an array, walked iteratively.
     public static func array(_ list: RPCBindEntryList?) -> [RPCBindEntry] {
-        var entries: [RPCBindEntry] = []
+        entries(of: list, \.rpcbEntryMap, next: \.rpcbEntryNext)
+    }
+
+    /// Walks a generated linked list from `list`, collecting each node's `entry`.
+    static func entries<Node, Entry>(of list: Node?, _ entry: KeyPath<Node, Entry>, next: KeyPath<Node, Node?>)
+        -> [Entry]
+    {
+        var entries: [Entry] = []
         var node = list
         while let current = node {
-            entries.append(current.rpcbEntryMap)
-            node = current.rpcbEntryNext
+            entries.append(current[keyPath: entry])
+            node = current[keyPath: next]
         }
         return entries
     }

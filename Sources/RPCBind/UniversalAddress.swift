@@ -36,20 +36,17 @@ public enum UniversalAddress {
             }
         }
         // The last two dot-separated fields are the port; the rest is the host.
-        guard let lowDot = universalAddress.lastIndex(of: "."),
-            let highDot = universalAddress[..<lowDot].lastIndex(of: ".")
-        else { throw invalid("it has no port fields") }
-        let host = String(universalAddress[..<highDot])
-        guard let high = UInt16(universalAddress[universalAddress.index(after: highDot)..<lowDot]),
-            let low = UInt16(universalAddress[universalAddress.index(after: lowDot)...]),
-            high <= 255, low <= 255
-        else { throw invalid("the port fields are not two numbers from 0 to 255") }
+        guard let port = port(of: universalAddress) else {
+            throw invalid("it does not end in two port fields from 0 to 255")
+        }
+        let host = universalAddress.split(separator: ".", omittingEmptySubsequences: false).dropLast(2).joined(
+            separator: ".")
         let wantsIPv6 = netid.hasSuffix("6")
         guard host.contains(":") == wantsIPv6 else {
             throw invalid(wantsIPv6 ? "the host is not an IPv6 address" : "the host is not an IPv4 address")
         }
         do {
-            return try SocketAddress(ipAddress: host, port: Int(high) << 8 | Int(low))
+            return try SocketAddress(ipAddress: host, port: port)
         } catch {
             throw invalid("\(error)")
         }

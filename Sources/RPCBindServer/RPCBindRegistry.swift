@@ -57,7 +57,7 @@ public final class RPCBindRegistry: Sendable {
         }
     }
 
-    /// Removes the mappings of `program` `version` over `netid` (every netid when `netid` is
+    /// Removes the mappings of `program` `version` over `netids` (every netid when `netids` is
     /// `nil`). `false` when there is none, or when one belongs to an owner other than `owner`
     /// and `owner` is not `superuser` (then nothing is removed).
     public func unset(program: UInt32, version: UInt32, netids: Set<String>?, owner: String) -> Bool {

@@ -206,8 +206,8 @@ public struct RPCBindServer: Sendable {
             throw fail(RPCError(code: .programUnavailable, message: "program \(call.prog) is not registered"))
         }
         let host = netid == "udp6" ? "::1" : "127.0.0.1"
-        let registeredHost = String(mapping.rAddr.dropLast("\(port >> 8).\(port & 0xFF)".count + 1))
-        guard UniversalAddress.isWildcard(mapping.rAddr) || registeredHost == host || registeredHost.hasPrefix("127.")
+        let registeredHost = (try? UniversalAddress.socketAddress(mapping.rAddr, netid: netid))?.ipAddress ?? ""
+        guard UniversalAddress.isWildcard(mapping.rAddr) || registeredHost == "::1" || registeredHost.hasPrefix("127.")
         else {
             throw fail(RPCError(code: .programUnavailable, message: "program \(call.prog) is not a local service"))
         }
@@ -304,99 +304,86 @@ struct PortmapService: PortmapProgram.Version2.ServiceProtocol {
     }
 }
 
-/// rpcbind version 3 over the shared table.
-struct RPCBindV3Service: RPCBindProgram.Version3.ServiceProtocol {
-    let core: RPCBindServer
+/// What rpcbind versions 3 and 4 share: their procedures 1 to 4 and 6 to 8 are the same, only
+/// counted in their own statistics.
+protocol RPCBindVersionService: Sendable {
+    var core: RPCBindServer { get }
+    /// The version's index in GETSTAT (1 for version 3, 2 for version 4).
+    var statisticsIndex: Int { get }
+}
 
-    func null(context: RPCServerContext) async throws {
-        core.registry.countCall(version: 1, procedure: 0)
-    }
-
+extension RPCBindVersionService {
     func set(_ argument: RPCBindMapping, context: RPCServerContext) async throws -> Bool {
-        try core.set(argument, version: 1, context: context)
+        try core.set(argument, version: statisticsIndex, context: context)
     }
 
     func unset(_ argument: RPCBindMapping, context: RPCServerContext) async throws -> Bool {
         try core.unset(
             program: argument.rProg, version: argument.rVers, netids: argument.rNetid.isEmpty ? nil : [argument.rNetid],
-            version: 1, context: context)
+            version: statisticsIndex, context: context)
     }
 
     func getAddr(_ argument: RPCBindMapping, context: RPCServerContext) async throws -> String {
-        core.getAddr(argument, version: 1, procedure: 3, exact: false, context: context)
+        core.getAddr(argument, version: statisticsIndex, procedure: 3, exact: false, context: context)
     }
 
     func dump(context: RPCServerContext) async throws -> RPCBindListPointer {
-        core.dump(version: 1, procedure: 4)
+        core.dump(version: statisticsIndex, procedure: 4)
+    }
+
+    func getTime(context: RPCServerContext) async throws -> UInt32 {
+        core.getTime(version: statisticsIndex)
+    }
+
+    func uaddrToTaddr(_ argument: String, context: RPCServerContext) async throws -> RPCBindTransportAddress {
+        core.registry.countCall(version: statisticsIndex, procedure: 7)
+        return TransportAddressBytes.transportAddress(argument)
+    }
+
+    func taddrToUaddr(_ argument: RPCBindTransportAddress, context: RPCServerContext) async throws -> String {
+        core.registry.countCall(version: statisticsIndex, procedure: 8)
+        return TransportAddressBytes.universalAddress(argument)
+    }
+
+    /// CALLIT (v3), BCAST (v4, both procedure 5) and INDIRECT (v4, procedure 10).
+    func remoteCall(
+        _ argument: RPCBindRemoteCallArguments, procedure: UInt32, indirect: Bool, context: RPCServerContext
+    ) async throws -> RPCBindRemoteCallResult {
+        let result = try await core.forward(
+            argument, version: statisticsIndex, procedure: procedure, indirect: indirect, context: context)
+        return RPCBindRemoteCallResult(addr: result.universalAddress, results: result.results)
+    }
+}
+
+/// rpcbind version 3 over the shared table.
+struct RPCBindV3Service: RPCBindProgram.Version3.ServiceProtocol, RPCBindVersionService {
+    let core: RPCBindServer
+    var statisticsIndex: Int { 1 }
+
+    func null(context: RPCServerContext) async throws {
+        core.registry.countCall(version: statisticsIndex, procedure: 0)
     }
 
     func callIt(_ argument: RPCBindRemoteCallArguments, context: RPCServerContext) async throws
         -> RPCBindRemoteCallResult
     {
-        let result = try await core.forward(argument, version: 1, procedure: 5, indirect: false, context: context)
-        return RPCBindRemoteCallResult(addr: result.universalAddress, results: result.results)
-    }
-
-    func getTime(context: RPCServerContext) async throws -> UInt32 {
-        core.getTime(version: 1)
-    }
-
-    func uaddrToTaddr(_ argument: String, context: RPCServerContext) async throws -> RPCBindTransportAddress {
-        core.registry.countCall(version: 1, procedure: 7)
-        return TransportAddressBytes.transportAddress(argument)
-    }
-
-    func taddrToUaddr(_ argument: RPCBindTransportAddress, context: RPCServerContext) async throws -> String {
-        core.registry.countCall(version: 1, procedure: 8)
-        return TransportAddressBytes.universalAddress(argument)
+        try await remoteCall(argument, procedure: 5, indirect: false, context: context)
     }
 }
 
 /// rpcbind version 4 over the shared table.
-struct RPCBindV4Service: RPCBindProgram.Version4.ServiceProtocol {
+struct RPCBindV4Service: RPCBindProgram.Version4.ServiceProtocol, RPCBindVersionService {
     let core: RPCBindServer
+    var statisticsIndex: Int { 2 }
 
     func null(context: RPCServerContext) async throws {
-        core.registry.countCall(version: 2, procedure: 0)
-    }
-
-    func set(_ argument: RPCBindMapping, context: RPCServerContext) async throws -> Bool {
-        try core.set(argument, version: 2, context: context)
-    }
-
-    func unset(_ argument: RPCBindMapping, context: RPCServerContext) async throws -> Bool {
-        try core.unset(
-            program: argument.rProg, version: argument.rVers, netids: argument.rNetid.isEmpty ? nil : [argument.rNetid],
-            version: 2, context: context)
-    }
-
-    func getAddr(_ argument: RPCBindMapping, context: RPCServerContext) async throws -> String {
-        core.getAddr(argument, version: 2, procedure: 3, exact: false, context: context)
-    }
-
-    func dump(context: RPCServerContext) async throws -> RPCBindListPointer {
-        core.dump(version: 2, procedure: 4)
+        core.registry.countCall(version: statisticsIndex, procedure: 0)
     }
 
     func broadcast(_ argument: RPCBindRemoteCallArguments, context: RPCServerContext) async throws
         -> RPCBindRemoteCallResult
     {
-        let result = try await core.forward(argument, version: 2, procedure: 5, indirect: false, context: context)
-        return RPCBindRemoteCallResult(addr: result.universalAddress, results: result.results)
-    }
-
-    func getTime(context: RPCServerContext) async throws -> UInt32 {
-        core.getTime(version: 2)
-    }
-
-    func uaddrToTaddr(_ argument: String, context: RPCServerContext) async throws -> RPCBindTransportAddress {
-        core.registry.countCall(version: 2, procedure: 7)
-        return TransportAddressBytes.transportAddress(argument)
-    }
-
-    func taddrToUaddr(_ argument: RPCBindTransportAddress, context: RPCServerContext) async throws -> String {
-        core.registry.countCall(version: 2, procedure: 8)
-        return TransportAddressBytes.universalAddress(argument)
+        try await remoteCall(argument, procedure: 5, indirect: false, context: context)
     }
 
     func getVersAddr(_ argument: RPCBindMapping, context: RPCServerContext) async throws -> String {
@@ -406,8 +393,7 @@ struct RPCBindV4Service: RPCBindProgram.Version4.ServiceProtocol {
     func indirect(_ argument: RPCBindRemoteCallArguments, context: RPCServerContext) async throws
         -> RPCBindRemoteCallResult
     {
-        let result = try await core.forward(argument, version: 2, procedure: 10, indirect: true, context: context)
-        return RPCBindRemoteCallResult(addr: result.universalAddress, results: result.results)
+        try await remoteCall(argument, procedure: 10, indirect: true, context: context)
     }
 
     func getAddrList(_ argument: RPCBindMapping, context: RPCServerContext) async throws -> RPCBindEntryListPointer {
