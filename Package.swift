@@ -124,6 +124,15 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "InteropTests",
+            dependencies: [
+                "ONCRPC", "XDR", "ONCRPCNIOTransport", "RPCBind", "ONCRPCTestSupport", nioCore, logging,
+            ],
+            exclude: ["swift-rpcgen-config.json"],
+            swiftSettings: strictSettings,
+            plugins: ["SwiftRPCGenPlugin"]
+        ),
+        .testTarget(
             name: "ONCRPCNIOTransportTests",
             dependencies: ["ONCRPC", "XDR", "ONCRPCNIOTransport", "ONCRPCTestSupport", nioCore, nioPosix, logging],
             swiftSettings: strictSettings

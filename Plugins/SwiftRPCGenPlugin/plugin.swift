@@ -6,8 +6,13 @@ import PackagePlugin
 ///
 /// ```json
 /// { "accessLevel": "internal", "naming": "idiomatic", "generate": ["types", "client", "server"],
-///   "includeDirectories": ["../xdr"], "defines": ["DEBUG=1"], "renames": {"foo_t": "Foo"} }
+///   "includeDirectories": ["../xdr"], "defines": ["DEBUG=1"], "renames": {"foo_t": "Foo"},
+///   "sources": ["../../xdr/interop.x", "/usr/include/rpcsvc/rstat.x"] }
 /// ```
+///
+/// `sources` names `.x` files outside the target (relative to the target's directory, or
+/// absolute, such as the ones a system package installs); they are compiled like the target's
+/// own `.x` files.
 @main
 struct SwiftRPCGenPlugin: BuildToolPlugin {
     struct Configuration: Decodable {
@@ -17,6 +22,7 @@ struct SwiftRPCGenPlugin: BuildToolPlugin {
         var includeDirectories: [String]?
         var defines: [String]?
         var renames: [String: String]?
+        var sources: [String]?
     }
 
     func createBuildCommands(context: PluginContext, target: any Target) throws -> [Command] {
@@ -41,13 +47,16 @@ struct SwiftRPCGenPlugin: BuildToolPlugin {
             options += ["--rename", "\(name)=\(swiftName)"]
         }
         let outputDirectory = context.pluginWorkDirectoryURL.appending(path: "GeneratedSources")
-        return target.sourceFiles(withSuffix: "x").map { file in
-            let stem = file.url.deletingPathExtension().lastPathComponent
+        let external = (configuration.sources ?? []).map { path in
+            path.hasPrefix("/") ? URL(filePath: path) : target.directoryURL.appending(path: path).standardized
+        }
+        return (target.sourceFiles(withSuffix: "x").map(\.url) + external).map { file in
+            let stem = file.deletingPathExtension().lastPathComponent
             return .buildCommand(
-                displayName: "swift-rpcgen \(file.url.lastPathComponent)",
+                displayName: "swift-rpcgen \(file.lastPathComponent)",
                 executable: tool.url,
-                arguments: options + ["--output-directory", outputDirectory.path, file.url.path],
-                inputFiles: [file.url] + inputs,
+                arguments: options + ["--output-directory", outputDirectory.path, file.path],
+                inputFiles: [file] + inputs,
                 outputFiles: [outputDirectory.appending(path: "\(stem).swift")])
         }
     }

@@ -5,41 +5,7 @@ import ONCRPCNIOTransport
 import RPCBind
 import RPCBindServer
 import Testing
-
-/// Runs a system tool on a thread of its own (never blocking the tasks' threads) and returns
-/// its status and output (stdout and stderr together).
-@discardableResult
-func runTool(_ path: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
-    guard FileManager.default.isExecutableFile(atPath: path) else {
-        throw ToolMissing(path: path)
-    }
-    return try await withCheckedThrowingContinuation { continuation in
-        Thread {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: path)
-            process.arguments = arguments
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            do {
-                try process.run()
-            } catch {
-                continuation.resume(throwing: error)
-                return
-            }
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            continuation.resume(returning: (process.terminationStatus, String(decoding: data, as: UTF8.self)))
-        }.start()
-    }
-}
-
-struct ToolMissing: Error, CustomStringConvertible {
-    var path: String
-    var description: String {
-        "\(path) is missing: run scripts/test, which installs rpcbind (rpcinfo) and rpcsvc-proto, or apt-get install rpcbind"
-    }
-}
+import ONCRPCTestSupport
 
 let rpcinfo = "/usr/sbin/rpcinfo"
 
@@ -97,14 +63,4 @@ func withEmbeddedRPCBind(
         if started { return }
         if attempt == 5 { Issue.record("could not start an embedded rpcbind on a free port") }
     }
-}
-
-/// Polls `condition` every 50 ms for up to `seconds`.
-func eventually(seconds: Double = 5, _ condition: () async throws -> Bool) async rethrows -> Bool {
-    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(50))
-    }
-    return try await condition()
 }

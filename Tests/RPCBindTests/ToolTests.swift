@@ -1,4 +1,5 @@
 import Foundation
+import ONCRPCTestSupport
 import Testing
 
 /// The directory holding the package's built executables (next to the test bundle).
