@@ -80,10 +80,14 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The main job; its code is the package in Examples/KeyValueDemo, built here as well.
         .executableTarget(
             name: "oncrpc-demo",
             dependencies: ["ONCRPC", "ONCRPCNIOTransport", "RPCBind", "RPCBindServer", "XDR", nioCore],
-            swiftSettings: strictSettings
+            path: "Examples/KeyValueDemo/Sources/KeyValueDemo",
+            exclude: ["swift-rpcgen-config.json"],
+            swiftSettings: strictSettings,
+            plugins: ["SwiftRPCGenPlugin"]
         ),
         .testTarget(name: "XDRTests", dependencies: ["XDR", nioCore], swiftSettings: strictSettings),
         .target(

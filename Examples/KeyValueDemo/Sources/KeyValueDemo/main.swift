@@ -3,7 +3,6 @@ import ONCRPC
 import ONCRPCNIOTransport
 import RPCBind
 import RPCBindServer
-import XDR
 
 // The main job: a real ONC RPC exchange over loopback, found through rpcbind. A key-value
 // server listens on TCP and UDP (free ports on 127.0.0.1) and registers with the system's
@@ -32,9 +31,9 @@ func embeddedRPCBindPort() async -> Int? {
     return nil
 }
 
-func describe(_ lookup: KeyValue.Lookup) -> String {
+func describe(_ lookup: Lookup) -> String {
     switch lookup {
-    case .found(let value): "found \"\(String(buffer: value))\""
+    case .value(let value): "found \"\(String(buffer: value))\""
     case .notFound: "not found"
     }
 }
@@ -70,7 +69,7 @@ try await withThrowingTaskGroup(of: Void.self) { group in
     group.addTask { try await server.serve() }
     let tcpAddress = try await tcp.listeningAddress()
     let udpAddress = try await udp.listeningAddress()
-    print("server: program \(KeyValue.program) version \(KeyValue.version) on tcp \(tcpAddress) and udp \(udpAddress)")
+    print("server: program \(KeyValue.program) version \(KeyValue.Version1.version) on tcp \(tcpAddress) and udp \(udpAddress)")
 
     // Wait until the registration shows in rpcbind's table.
     let registered = { () async throws -> [RPCBindMapping] in
@@ -90,39 +89,33 @@ try await withThrowingTaskGroup(of: Void.self) { group in
             "tcp",
             TCPClientTransport(
                 server: .rpcbind(
-                    host: "127.0.0.1", program: KeyValue.program, version: KeyValue.version, over: .tcp,
+                    host: "127.0.0.1", program: KeyValue.program, version: KeyValue.Version1.version, over: .tcp,
                     rpcbindPort: rpcbindPort))
         ),
         (
             "udp",
             UDPClientTransport(
                 server: .rpcbind(
-                    host: "127.0.0.1", program: KeyValue.program, version: KeyValue.version, over: .udp,
+                    host: "127.0.0.1", program: KeyValue.program, version: KeyValue.Version1.version, over: .udp,
                     rpcbindPort: rpcbindPort))
         ),
     ]
     for (name, transport) in clients {
-        try await withRPCClient(transport: transport) { client in
-            try await client.ping(program: KeyValue.program, version: KeyValue.version)
+        try await withRPCClient(transport: transport) { rpc in
+            let client = KeyValue.Version1.Client(wrapping: rpc)
+            try await client.null()
             print("[\(name)] NULL: the server answers")
-            let fresh = try await client.call(
-                KeyValue.put, KeyValue.Pair(key: "colour-\(name)", value: ByteBuffer(string: "blue")))
-            print("[\(name)] PUT colour-\(name)=blue: \(fresh ? "new key" : "replaced")")
-            let replaced = try await client.call(
-                KeyValue.put, KeyValue.Pair(key: "colour-\(name)", value: ByteBuffer(string: "green")))
-            print("[\(name)] PUT colour-\(name)=green: \(replaced ? "new key" : "replaced")")
-            print(
-                "[\(name)] GET colour-\(name): \(describe(try await client.call(KeyValue.get, KeyValue.Key("colour-\(name)"))))"
-            )
-            print("[\(name)] LIST: \(try await client.call(KeyValue.list, XDRVoid()).names)")
-            print(
-                "[\(name)] DELETE colour-\(name): \(try await client.call(KeyValue.delete, KeyValue.Key("colour-\(name)")))"
-            )
-            print(
-                "[\(name)] GET colour-\(name): \(describe(try await client.call(KeyValue.get, KeyValue.Key("colour-\(name)"))))"
-            )
+            let key = "colour-\(name)"
+            let fresh = try await client.put(Pair(key: key, value: ByteBuffer(string: "blue")))
+            print("[\(name)] PUT \(key)=blue: \(fresh ? "new key" : "replaced")")
+            let replaced = try await client.put(Pair(key: key, value: ByteBuffer(string: "green")))
+            print("[\(name)] PUT \(key)=green: \(replaced ? "new key" : "replaced")")
+            print("[\(name)] GET \(key): \(describe(try await client.get(key)))")
+            print("[\(name)] LIST: \(try await client.list())")
+            print("[\(name)] DELETE \(key): \(try await client.delete(key))")
+            print("[\(name)] GET \(key): \(describe(try await client.get(key)))")
             do {
-                try await client.ping(program: KeyValue.program, version: 9)
+                try await rpc.ping(program: KeyValue.program, version: 9)
             } catch let error as RPCError {
                 print("[\(name)] NULL at version 9: \(error.code)")
             }
