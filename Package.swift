@@ -117,7 +117,7 @@ let package = Package(
         .testTarget(name: "XDRCodeGenTests", dependencies: ["XDRCodeGen", "XDRLanguage"], swiftSettings: strictSettings),
         .testTarget(
             name: "GeneratedCodeTests",
-            dependencies: ["XDR", "ONCRPC", "ONCRPCInProcessTransport", nioCore],
+            dependencies: ["XDR", "ONCRPC", "ONCRPCInProcessTransport", "ONCRPCTestSupport", nioCore],
             swiftSettings: strictSettings
         ),
         .testTarget(

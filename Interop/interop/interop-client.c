@@ -76,31 +76,35 @@ static void check_list(const char *label, u_int length) {
     else report(label, result->int_list_len == length && memcmp(result->int_list_val, numbers, length * sizeof(int)) == 0, "differs");
 }
 
-/* Echoes value through the record's primary field comparison. */
+/* An empty record: values, statuses and chains are compared by placing them in one. */
+static record empty_record(void) {
+    record empty;
+    memset(&empty, 0, sizeof empty);
+    empty.title = "";
+    return empty;
+}
+
+static void report_records(const char *label, const record *sent, const record *received) {
+    char why[256];
+    report(label, compare_records(sent, received, why, sizeof why) == 0, why);
+}
+
 static void check_value(const char *label, value argument) {
     value *result = echo_value_1(&argument, client);
     if (result == NULL) { report(label, 0, call_error()); return; }
-    record a, b;
-    memset(&a, 0, sizeof a);
-    memset(&b, 0, sizeof b);
-    a.title = b.title = "";
-    a.primary = argument;
-    b.primary = *result;
-    char why[256];
-    report(label, compare_records(&a, &b, why, sizeof why) == 0, why);
+    record sent = empty_record(), received = empty_record();
+    sent.primary = argument;
+    received.primary = *result;
+    report_records(label, &sent, &received);
 }
 
 static void check_status(const char *label, status argument) {
     status *result = echo_status_1(&argument, client);
     if (result == NULL) { report(label, 0, call_error()); return; }
-    record a, b;
-    memset(&a, 0, sizeof a);
-    memset(&b, 0, sizeof b);
-    a.title = b.title = "";
-    a.state = argument;
-    b.state = *result;
-    char why[256];
-    report(label, compare_records(&a, &b, why, sizeof why) == 0, why);
+    record sent = empty_record(), received = empty_record();
+    sent.state = argument;
+    received.state = *result;
+    report_records(label, &sent, &received);
 }
 
 /* Expects a call to fail with status and, for the detailed ones, the details. */
@@ -283,14 +287,10 @@ int main(int argc, char **argv) {
         chain argument = length ? &nodes[0] : NULL;
         chain *result = echo_chain_1(&argument, client);
         if (result == NULL) { report(label, 0, call_error()); continue; }
-        record a, b;
-        memset(&a, 0, sizeof a);
-        memset(&b, 0, sizeof b);
-        a.title = b.title = "";
-        a.nodes = argument;
-        b.nodes = *result;
-        char why[256];
-        report(label, compare_records(&a, &b, why, sizeof why) == 0, why);
+        record sent = empty_record(), received = empty_record();
+        sent.nodes = argument;
+        received.nodes = *result;
+        report_records(label, &sent, &received);
     }
 
     for (u_int index = 0; index < INTEROP_SAMPLE_COUNT; index++) {

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import ONCRPCTestSupport
 import Testing
 import XDR
 
@@ -66,36 +67,29 @@ struct RpcgenWireTests {
         var description: String
     }
 
+    /// Runs a tool (on a thread of its own, through ONCRPCTestSupport's `runTool`) and returns
+    /// its output; a non-zero status is an error that says what the tool needs.
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+    static func run(_ executable: String, _ arguments: [String]) async throws -> String {
+        let (status, output) = try await runTool(executable, arguments)
+        guard status == 0 else {
             throw ToolFailed(
                 description: "\(executable) \(arguments.joined(separator: " ")) failed "
-                    + "(status \(process.terminationStatus); it needs rpcgen, libtirpc-dev and cc, "
-                    + "which scripts/test installs):\n\(output)")
+                    + "(status \(status); it needs rpcgen, libtirpc-dev and cc, which scripts/test installs):\n\(output)")
         }
         return output
     }
 
-    @Test func bothSidesEncodeTheSameBytesAndDecodeEachOther() throws {
+    @Test func bothSidesEncodeTheSameBytesAndDecodeEachOther() async throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("alltypes-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: work) }
         let fromC = work + "/c"
         let fromSwift = work + "/swift"
         try FileManager.default.createDirectory(atPath: fromC, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: fromSwift, withIntermediateDirectories: true)
-        try Self.run("/bin/bash", [Self.root + "/Interop/alltypes/build.sh", work + "/build"])
+        try await Self.run("/bin/bash", [Self.root + "/Interop/alltypes/build.sh", work + "/build"])
         let tool = work + "/build/alltypes-wire"
-        try Self.run(tool, ["encode", fromC])
+        try await Self.run(tool, ["encode", fromC])
 
         let samples = try Self.samples()
         for sample in samples {
@@ -108,7 +102,7 @@ struct RpcgenWireTests {
                 atPath: "\(fromSwift)/\(sample.name).xdr", contents: Data(sample.bytes.readableBytesView))
         }
         // rpcgen's C decodes every Swift encoding to its own sample.
-        let report = try Self.run(tool, ["check", fromSwift])
+        let report = try await Self.run(tool, ["check", fromSwift])
         #expect(report.contains("\(samples.count) samples decoded and match"), "\(report)")
     }
 }

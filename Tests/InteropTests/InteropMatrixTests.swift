@@ -10,8 +10,6 @@ import Testing
 let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().path
 
-let rpcinfo = "/usr/sbin/rpcinfo"
-
 struct ToolFailed: Error, CustomStringConvertible {
     var description: String
 }
@@ -26,18 +24,6 @@ func buildCPeers() async throws -> String {
                 + "installs):\n\(output)")
     }
     return directory
-}
-
-/// The rows of `rpcinfo -p` for `program`: (version, protocol, port).
-func portmapRows(program: UInt32) async throws -> [(version: UInt32, proto: String, port: Int)] {
-    let (status, output) = try await runTool(rpcinfo, ["-p", "127.0.0.1"])
-    guard status == 0 else { throw ToolFailed(description: "rpcinfo -p failed: \(output)") }
-    return output.split(separator: "\n").compactMap { line in
-        let fields = line.split(separator: " ")
-        guard fields.count >= 4, UInt32(fields[0]) == program, let version = UInt32(fields[1]), let port = Int(fields[3])
-        else { return nil }
-        return (version, String(fields[2]), port)
-    }
 }
 
 /// The matrix: the Swift client against the rpcgen + libtirpc server, and the rpcgen + libtirpc

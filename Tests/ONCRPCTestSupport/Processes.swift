@@ -127,3 +127,20 @@ public struct ProcessNotReady: Error, CustomStringConvertible {
     /// A readable account.
     public var description: String { "\(path) did not print \"\(readyText)\"; its output:\n\(output)" }
 }
+
+/// Where the C `rpcinfo` is installed (Debian's rpcbind package).
+public let rpcinfo = "/usr/sbin/rpcinfo"
+
+/// The rows of the C `rpcinfo -p 127.0.0.1` for `program`: (version, protocol, port).
+public func portmapRows(program: UInt32) async throws -> [(version: UInt32, proto: String, port: Int)] {
+    let (status, output) = try await runTool(rpcinfo, ["-p", "127.0.0.1"])
+    guard status == 0 else {
+        throw ToolMissing(path: "a running rpcbind (rpcinfo -p failed: \(output))")
+    }
+    return output.split(separator: "\n").compactMap { line in
+        let fields = line.split(separator: " ")
+        guard fields.count >= 4, UInt32(fields[0]) == program, let version = UInt32(fields[1]), let port = Int(fields[3])
+        else { return nil }
+        return (version, String(fields[2]), port)
+    }
+}

@@ -7,8 +7,6 @@ import RPCBindServer
 import Testing
 import ONCRPCTestSupport
 
-let rpcinfo = "/usr/sbin/rpcinfo"
-
 /// An embedded rpcbind serving TCP and UDP on the same free loopback port.
 struct EmbeddedRPCBind {
     var port: Int

@@ -11,22 +11,6 @@ import XDR
 /// Against the system's rpcbind on 127.0.0.1:111 (scripts/test starts one if none runs).
 @Suite("The system rpcbind", .serialized, .timeLimit(.minutes(1)))
 struct SystemRPCBindTests {
-    /// `rpcinfo -p` lines of `program`: (version, proto, port).
-    static func portmapLines(program: UInt32) async throws -> [(version: String, proto: String, port: String)] {
-        let (status, output) = try await runTool(rpcinfo, ["-p", "127.0.0.1"])
-        guard status == 0 else {
-            throw ToolMissing(path: "a running rpcbind (rpcinfo -p failed: \(output))")
-        }
-        var lines: [(version: String, proto: String, port: String)] = []
-        for line in output.split(separator: "\n") {
-            let fields = line.split(separator: " ").map(String.init)
-            if fields.count >= 4, fields[0] == String(program) {
-                lines.append((fields[1], fields[2], fields[3]))
-            }
-        }
-        return lines
-    }
-
     @Test func aSwiftServerRegistersIsFoundAndUnregisters() async throws {
         let program = TestProgram.program
         let tcp = TCPServerTransport(host: "127.0.0.1", port: 0)
@@ -40,13 +24,13 @@ struct SystemRPCBindTests {
             let udpPort = try await udp.listeningAddress().port!
 
             // The C rpcinfo shows both versions on both transports with our ports.
-            let registered = try await eventually { try await Self.portmapLines(program: program).count == 4 }
+            let registered = try await eventually { try await portmapRows(program: program).count == 4 }
             #expect(registered, "rpcinfo -p does not show program \(program)")
-            let lines = try await Self.portmapLines(program: program)
-            #expect(lines.contains { $0 == ("1", "tcp", "\(tcpPort)") })
-            #expect(lines.contains { $0 == ("2", "tcp", "\(tcpPort)") })
-            #expect(lines.contains { $0 == ("1", "udp", "\(udpPort)") })
-            #expect(lines.contains { $0 == ("2", "udp", "\(udpPort)") })
+            let lines = try await portmapRows(program: program)
+            #expect(lines.contains { $0.version == 1 && $0.proto == "tcp" && $0.port == tcpPort })
+            #expect(lines.contains { $0.version == 2 && $0.proto == "tcp" && $0.port == tcpPort })
+            #expect(lines.contains { $0.version == 1 && $0.proto == "udp" && $0.port == udpPort })
+            #expect(lines.contains { $0.version == 2 && $0.proto == "udp" && $0.port == udpPort })
             // rpcinfo -t and -u ping it.
             let pingTCP = try await runTool(rpcinfo, ["-t", "127.0.0.1", "\(program)", "1"])
             #expect(pingTCP.output.contains("program \(program) version 1 ready and waiting"), "\(pingTCP.output)")
@@ -85,7 +69,7 @@ struct SystemRPCBindTests {
             try await group.waitForAll()
         }
         // Shutdown unregistered it.
-        #expect(try await Self.portmapLines(program: program).isEmpty)
+        #expect(try await portmapRows(program: program).isEmpty)
         await #expect(throws: RPCError.self) {
             try await RPCBindResolver.resolve(host: "127.0.0.1", program: program, version: 1, over: .tcp)
         }
