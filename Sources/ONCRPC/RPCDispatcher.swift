@@ -26,6 +26,18 @@ public final class RPCDispatcher: Sendable {
     /// is not a call that can be answered. The reply keeps ``RecordMarking/headroom`` free bytes
     /// before its reader index.
     public func handle(record: ByteBuffer, peer: RPCPeer) async -> ByteBuffer? {
+        switch start(record: record, peer: peer) {
+        case .finished(let reply): reply
+        case .pending(let call): await call.run()
+        }
+    }
+
+    /// Does the synchronous part of handling one call record: decodes the header, checks the
+    /// credentials and routes it. Calls answered without a handler (errors, an implicit NULL)
+    /// are ``RPCDispatchStart/finished(_:)``; a call for a handler is
+    /// ``RPCDispatchStart/pending(_:)``, to be run in an asynchronous context. Transports use
+    /// this to answer what they can on their I/O thread without starting a task.
+    public func start(record: ByteBuffer, peer: RPCPeer) -> RPCDispatchStart {
         var reader = XDRReader(buffer: record, options: decodingOptions)
         // xid, msg_type, rpcvers, prog, vers, proc: without them there is nothing to answer.
         guard record.readableBytes >= 24,
@@ -37,32 +49,32 @@ public final class RPCDispatcher: Sendable {
             let procedure = try? reader.readUInt32()
         else {
             logger.debug("dropping a record too short for a call header", metadata: ["peer": "\(peer)"])
-            return nil
+            return .finished(nil)
         }
         guard type == RPCMessageType.call.rawValue else {
             logger.debug("dropping a message that is not a call", metadata: ["peer": "\(peer)", "msg_type": "\(type)"])
-            return nil
+            return .finished(nil)
         }
         if rpcVersion != RPCCallHeader.rpcVersion {
-            return reply(xid: xid, .denied(.rpcMismatch(low: 2, high: 2)))
+            return .finished(reply(xid: xid, .denied(.rpcMismatch(low: 2, high: 2))))
         }
         let credentials: RPCOpaqueAuth
         let verifier: RPCOpaqueAuth
         do {
             credentials = try RPCOpaqueAuth(from: &reader)
         } catch let error as XDRDecodingError where error.code == .lengthExceedsMaximum {
-            return reply(xid: xid, .denied(.authError(.badCredential)))
+            return .finished(reply(xid: xid, .denied(.authError(.badCredential))))
         } catch {
             logger.debug("dropping a call with truncated credentials", metadata: ["peer": "\(peer)"])
-            return nil
+            return .finished(nil)
         }
         do {
             verifier = try RPCOpaqueAuth(from: &reader)
         } catch let error as XDRDecodingError where error.code == .lengthExceedsMaximum {
-            return reply(xid: xid, .denied(.authError(.badVerifier)))
+            return .finished(reply(xid: xid, .denied(.authError(.badVerifier))))
         } catch {
             logger.debug("dropping a call with a truncated verifier", metadata: ["peer": "\(peer)"])
-            return nil
+            return .finished(nil)
         }
 
         var authSys: AuthSysParameters?
@@ -71,55 +83,65 @@ public final class RPCDispatcher: Sendable {
             break
         case .sys:
             guard let parameters = try? AuthSysParameters(xdrBytes: credentials.body, options: decodingOptions) else {
-                return reply(xid: xid, .denied(.authError(.badCredential)))
+                return .finished(reply(xid: xid, .denied(.authError(.badCredential))))
             }
             authSys = parameters
         case .short:
             // This server never hands out AUTH_SHORT credentials, so any it is sent are stale.
-            return reply(xid: xid, .denied(.authError(.rejectedCredential)))
+            return .finished(reply(xid: xid, .denied(.authError(.rejectedCredential))))
         default:
-            return reply(xid: xid, .denied(.authError(.badCredential)))
+            return .finished(reply(xid: xid, .denied(.authError(.badCredential))))
         }
         guard verifier.flavor == .none || verifier.flavor == .sys || verifier.flavor == .short else {
-            return reply(xid: xid, .denied(.authError(.badVerifier)))
+            return .finished(reply(xid: xid, .denied(.authError(.badVerifier))))
         }
 
         switch router.route(program: program, version: version, procedure: procedure) {
         case .programUnavailable:
-            return reply(xid: xid, .accepted(verifier: .none, status: .programUnavailable))
+            return .finished(reply(xid: xid, .accepted(verifier: .none, status: .programUnavailable)))
         case .programMismatch(let low, let high):
-            return reply(xid: xid, .accepted(verifier: .none, status: .programMismatch(low: low, high: high)))
+            return .finished(
+                reply(xid: xid, .accepted(verifier: .none, status: .programMismatch(low: low, high: high))))
         case .procedureUnavailable:
-            return reply(xid: xid, .accepted(verifier: .none, status: .procedureUnavailable))
+            return .finished(reply(xid: xid, .accepted(verifier: .none, status: .procedureUnavailable)))
         case .null:
-            return reply(xid: xid, .accepted(verifier: .none, status: .success))
+            var writer = Self.replyWriter(capacity: 40)
+            Self.writeSuccessHeader(xid: xid, to: &writer)
+            return .finished(writer.buffer)
         case .method(let method):
             let header = RPCCallHeader(
                 xid: xid, rpcVersion: rpcVersion, program: program, version: version, procedure: procedure,
                 credentials: credentials, verifier: verifier)
             let context = RPCServerContext(call: header, authSys: authSys, peer: peer, logger: logger)
-            var writer = Self.replyWriter()
-            Self.writeSuccessHeader(xid: xid, to: &writer)
-            do {
-                try await method.invoke(reader.buffer, decodingOptions, context, &writer)
-                return writer.buffer
-            } catch {
-                // Metadata is built only here, off the path of a successful call.
-                let metadata: Logger.Metadata = [
-                    "rpc.xid": "\(xid)", "rpc.procedure": "\(method.name)", "peer": "\(peer)", "error": "\(error)",
-                ]
-                if let rpcError = error as? RPCError, rpcError.code == .noReply {
-                    logger.debug("handler chose not to reply", metadata: metadata)
-                    return nil
-                }
-                if let rpcError = error as? RPCError, let body = rpcError.replyBody {
-                    logger.debug("call answered with an error reply", metadata: metadata)
-                    return reply(xid: xid, body)
-                }
-                logger.error("handler failed; replying SYSTEM_ERR", metadata: metadata)
-            }
-            return reply(xid: xid, .accepted(verifier: .none, status: .systemError))
+            return .pending(RPCPendingCall(dispatcher: self, method: method, arguments: reader.buffer, context: context))
         }
+    }
+
+    /// Runs `method` on `arguments` and returns the reply record (see ``RPCPendingCall/run()``).
+    func invoke(_ method: RPCMethod, arguments: ByteBuffer, context: RPCServerContext) async -> ByteBuffer? {
+        let xid = context.call.xid
+        var writer = Self.replyWriter()
+        Self.writeSuccessHeader(xid: xid, to: &writer)
+        do {
+            try await method.invoke(arguments, decodingOptions, context, &writer)
+            return writer.buffer
+        } catch {
+            // Metadata is built only here, off the path of a successful call.
+            let metadata: Logger.Metadata = [
+                "rpc.xid": "\(xid)", "rpc.procedure": "\(method.name)", "peer": "\(context.peer)",
+                "error": "\(error)",
+            ]
+            if let rpcError = error as? RPCError, rpcError.code == .noReply {
+                logger.debug("handler chose not to reply", metadata: metadata)
+                return nil
+            }
+            if let rpcError = error as? RPCError, let body = rpcError.replyBody {
+                logger.debug("call answered with an error reply", metadata: metadata)
+                return reply(xid: xid, body)
+            }
+            logger.error("handler failed; replying SYSTEM_ERR", metadata: metadata)
+        }
+        return reply(xid: xid, .accepted(verifier: .none, status: .systemError))
     }
 
     /// A writer whose buffer keeps room for a record-marking header before the message.
@@ -146,5 +168,29 @@ public final class RPCDispatcher: Sendable {
         // Reply headers hold no variable data beyond a verifier we build ourselves: cannot fail.
         try! RPCReplyHeader(xid: xid, body: body).encode(to: &writer)
         return writer.buffer
+    }
+}
+
+/// The outcome of ``RPCDispatcher/start(record:peer:)``.
+public enum RPCDispatchStart: Sendable {
+    /// The call is answered (or dropped, `nil`) without running a handler.
+    case finished(ByteBuffer?)
+    /// The call needs its handler: run it with ``RPCPendingCall/run()``.
+    case pending(RPCPendingCall)
+}
+
+/// A decoded, routed call waiting for its handler to run.
+public struct RPCPendingCall: Sendable {
+    let dispatcher: RPCDispatcher
+    let method: RPCMethod
+    let arguments: ByteBuffer
+    /// What the handler will be told about the call.
+    public let context: RPCServerContext
+
+    /// Runs the handler and returns the reply record: its results, the error status an
+    /// ``RPCError`` asks for, `SYSTEM_ERR` for any other error, or `nil` when the handler chose
+    /// not to reply. The reply keeps ``RecordMarking/headroom`` free bytes before its reader index.
+    public func run() async -> ByteBuffer? {
+        await dispatcher.invoke(method, arguments: arguments, context: context)
     }
 }

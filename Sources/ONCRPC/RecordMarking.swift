@@ -135,10 +135,17 @@ public final class RecordMarkingEncoder: ChannelOutboundHandler, Sendable {
             }
             return
         }
-        var framed = context.channel.allocator.buffer(
-            capacity: length + 4 * ((length + maximumFragmentSize - 1) / maximumFragmentSize))
-        RecordMarking.frame(record, into: &framed, maximumFragmentSize: maximumFragmentSize)
-        context.write(Self.wrapOutboundOut(framed), promise: promise)
+        // Several fragments: each header is written before a slice of the record, so the
+        // record's bytes are not copied (the socket gathers them in one writev).
+        var remaining = record
+        repeat {
+            let size = min(remaining.readableBytes, maximumFragmentSize)
+            let isLast = size == remaining.readableBytes
+            var header = context.channel.allocator.buffer(capacity: 4)
+            header.writeInteger(UInt32(size) | (isLast ? RecordMarking.lastFragmentBit : 0), endianness: .big)
+            context.write(Self.wrapOutboundOut(header), promise: nil)
+            context.write(Self.wrapOutboundOut(remaining.readSlice(length: size)!), promise: isLast ? promise : nil)
+        } while remaining.readableBytes > 0
     }
 }
 

@@ -52,16 +52,24 @@ public final class TCPClientTransport: RPCClientTransport {
 
     private let connection: ClientConnection
 
-    /// Creates a transport to `server`.
+    /// The executor of the event loop the transport's connections live on. Calls made from a
+    /// task that prefers it (`withTaskExecutorPreference(transport.taskExecutor) { … }`) are
+    /// sent and their replies received on that thread, without a thread switch per call: the
+    /// lowest latency and highest rate one connection gives.
+    public let taskExecutor: EventLoopTaskExecutor
+
+    /// Creates a transport to `server`; its connections use one event loop of `eventLoopGroup`.
     public init(
         server: RPCServerAddress,
         configuration: Configuration = Configuration(),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "oncrpc.client.tcp")
     ) {
+        let eventLoop = eventLoopGroup.next()
+        self.taskExecutor = EventLoopTaskExecutor(eventLoop: eventLoop)
         self.connection = ClientConnection {
             let address = try await server.resolve()
-            var bootstrap = ClientBootstrap(group: eventLoopGroup)
+            var bootstrap = ClientBootstrap(group: eventLoop)
                 .connectTimeout(TimeAmount(configuration.connectTimeout))
             if address.protocol != .unix {
                 bootstrap = bootstrap.channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -110,16 +118,22 @@ public final class TCPClientTransport: RPCClientTransport {
 public final class UDPClientTransport: RPCClientTransport {
     private let connection: ClientConnection
 
-    /// Creates a transport to `server`.
+    /// The executor of the event loop the transport's socket lives on (see
+    /// ``TCPClientTransport/taskExecutor``).
+    public let taskExecutor: EventLoopTaskExecutor
+
+    /// Creates a transport to `server`; its socket uses one event loop of `eventLoopGroup`.
     public init(
         server: RPCServerAddress,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         logger: Logger = Logger(label: "oncrpc.client.udp")
     ) {
+        let eventLoop = eventLoopGroup.next()
+        self.taskExecutor = EventLoopTaskExecutor(eventLoop: eventLoop)
         self.connection = ClientConnection {
             let address = try await server.resolve()
             let local = address.protocol == .inet6 ? "::" : "0.0.0.0"
-            return try await DatagramBootstrap(group: eventLoopGroup)
+            return try await DatagramBootstrap(group: eventLoop)
                 .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65536))
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {

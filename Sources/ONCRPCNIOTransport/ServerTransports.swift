@@ -62,6 +62,13 @@ final class BoundAddress: Sendable {
     }
 }
 
+/// A connection accepted by ``TCPServerTransport``, served by its ``RPCServerStreamHandler``.
+struct ServedConnection: Sendable {
+    var channel: any Channel
+    /// Succeeds when the connection is closed and its last handler has finished.
+    var finished: EventLoopFuture<Void>
+}
+
 /// Serves ONC RPC over TCP: record-marked calls, handled concurrently, replies written as each
 /// handler finishes. Limits the record size, the connections and the calls in flight on each.
 public final class TCPServerTransport: RPCServerTransport {
@@ -137,7 +144,8 @@ public final class TCPServerTransport: RPCServerTransport {
     /// Serves calls until shut down and every call in flight is answered.
     public func listen(dispatcher: RPCDispatcher) async throws {
         let configuration = self.configuration
-        let listener: NIOAsyncChannel<NIOAsyncChannel<ByteBuffer, ByteBuffer>, Never>
+        let logger = self.logger
+        let listener: NIOAsyncChannel<ServedConnection, Never>
         do {
             var bootstrap = ServerBootstrap(group: eventLoopGroup)
             if configuration.host.contains(":") {
@@ -158,7 +166,12 @@ public final class TCPServerTransport: RPCServerTransport {
                                 RecordMarkingDecoder(maximumRecordSize: configuration.maximumRecordSize)))
                         try sync.addHandler(
                             RecordMarkingEncoder(maximumFragmentSize: configuration.maximumFragmentSize))
-                        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                        let handler = RPCServerStreamHandler(
+                            dispatcher: dispatcher, peer: RPCPeer(transport: .tcp, address: channel.remoteAddress),
+                            maximumCallsInFlight: configuration.maximumCallsInFlightPerConnection,
+                            eventLoop: channel.eventLoop, logger: logger)
+                        try sync.addHandler(handler)
+                        return ServedConnection(channel: channel, finished: handler.finished.futureResult)
                     }
                 }
         } catch {
@@ -191,40 +204,15 @@ public final class TCPServerTransport: RPCServerTransport {
                         continue
                     }
                     group.addTask {
-                        await self.serve(connection: connection, dispatcher: dispatcher)
+                        // The connection is served on its event loop; wait until it closes and
+                        // its last handler has finished.
+                        try? await connection.finished.get()
                         _ = self.state.withLock {
                             $0.connections.removeValue(forKey: ObjectIdentifier(connection.channel))
                         }
                     }
                 }
             }
-        }
-    }
-
-    private func serve(connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>, dispatcher: RPCDispatcher) async {
-        let peer = RPCPeer(transport: .tcp, address: connection.channel.remoteAddress)
-        let limit = configuration.maximumCallsInFlightPerConnection
-        do {
-            try await connection.executeThenClose { inbound, outbound in
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    var inFlight = 0
-                    for try await record in inbound {
-                        while inFlight >= limit {
-                            try await group.next()
-                            inFlight -= 1
-                        }
-                        inFlight += 1
-                        group.addTask {
-                            if let reply = await dispatcher.handle(record: record, peer: peer) {
-                                try await outbound.write(reply)
-                            }
-                        }
-                    }
-                    try await group.waitForAll()
-                }
-            }
-        } catch {
-            logger.debug("connection closed", metadata: ["peer": "\(peer)", "error": "\(error)"])
         }
     }
 
@@ -279,7 +267,6 @@ public final class UDPServerTransport: RPCServerTransport {
     private let logger: Logger
     private let bound = BoundAddress()
     private let shutdownSignal = ShutdownSignal()
-    private let inFlight = InFlightCounter()
 
     /// Creates a UDP server transport.
     public init(
@@ -313,7 +300,11 @@ public final class UDPServerTransport: RPCServerTransport {
 
     /// Serves calls until shut down and every call in flight is answered.
     public func listen(dispatcher: RPCDispatcher) async throws {
-        let channel: NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>
+        let channel: any Channel
+        let handler: NIOLoopBound<RPCServerDatagramHandler>
+        let idle: EventLoopFuture<Void>
+        let configuration = self.configuration
+        let cache = duplicateRequestCache
         do {
             // No SO_REUSEADDR: for UDP it would let two servers share a port.
             var bootstrap = DatagramBootstrap(group: eventLoopGroup)
@@ -321,65 +312,30 @@ public final class UDPServerTransport: RPCServerTransport {
                 bootstrap = bootstrap.channelOption(
                     ChannelOptions.Types.SocketOption(level: .ipv6, name: .ipv6_v6only), value: 1)
             }
-            channel =
+            (channel, handler, idle) =
                 try await bootstrap
                 .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65536))
                 .bind(host: configuration.host, port: configuration.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try NIOAsyncChannel<AddressedEnvelope<ByteBuffer>, AddressedEnvelope<ByteBuffer>>(
-                            wrappingChannelSynchronously: channel)
+                        let handler = RPCServerDatagramHandler(
+                            dispatcher: dispatcher, cache: cache,
+                            maximumCallsInFlight: configuration.maximumCallsInFlight, eventLoop: channel.eventLoop)
+                        try channel.pipeline.syncOperations.addHandler(handler)
+                        return (channel, NIOLoopBound(handler, eventLoop: channel.eventLoop), handler.idle.futureResult)
                     }
                 }
         } catch {
             bound.set(.failure(error))
             throw error
         }
-        bound.set(.success(channel.channel.localAddress!))
-        logger.info("listening", metadata: ["address": "\(channel.channel.localAddress!)"])
-        let cache = duplicateRequestCache
-        let limit = configuration.maximumCallsInFlight
-
-        try await withThrowingDiscardingTaskGroup { group in
-            group.addTask { [shutdownSignal, inFlight] in
-                await shutdownSignal.wait()
-                await inFlight.waitUntilIdle()
-                try? await channel.channel.close()
-            }
-            try await channel.executeThenClose { inbound, outbound in
-                for try await envelope in inbound {
-                    if shutdownSignal.isSignalled || inFlight.count >= limit {
-                        continue
-                    }
-                    let peerAddress = envelope.remoteAddress
-                    var key: RPCDuplicateRequestCache.Key?
-                    if let cache,
-                        let callKey = RPCDuplicateRequestCache.Key(call: envelope.data, peer: "\(peerAddress)")
-                    {
-                        switch cache.lookup(callKey) {
-                        case .inProgress:
-                            continue
-                        case .replay(let reply):
-                            try? await outbound.write(AddressedEnvelope(remoteAddress: peerAddress, data: reply))
-                            continue
-                        case .new:
-                            key = callKey
-                        }
-                    }
-                    inFlight.enter()
-                    group.addTask { [inFlight] in
-                        defer { inFlight.leave() }
-                        let peer = RPCPeer(transport: .udp, address: peerAddress)
-                        let reply = await dispatcher.handle(record: envelope.data, peer: peer)
-                        if let key {
-                            cache?.complete(key, reply: reply)
-                        }
-                        if let reply {
-                            try? await outbound.write(AddressedEnvelope(remoteAddress: peerAddress, data: reply))
-                        }
-                    }
-                }
-            }
-        }
+        bound.set(.success(channel.localAddress!))
+        logger.info("listening", metadata: ["address": "\(channel.localAddress!)"])
+        // A socket that fails ends the transport as a shutdown would.
+        channel.closeFuture.whenComplete { [shutdownSignal] _ in shutdownSignal.signal() }
+        await shutdownSignal.wait()
+        channel.eventLoop.execute { handler.value.drain() }
+        try? await idle.get()
+        try? await channel.close()
     }
 
     /// Stops the transport gracefully.

@@ -200,15 +200,23 @@ func runNull(_ arguments: ArraySlice<String>) async throws {
     guard positional.count == 3, let port = Int(positional[1]), let seconds = Double(positional[2]) else { usage() }
     let server = RPCServerAddress.host("127.0.0.1", port: port)
     let transport: any RPCClientTransport
+    let executor: EventLoopTaskExecutor
     switch positional[0] {
-    case "tcp": transport = TCPClientTransport(server: server)
-    case "udp": transport = UDPClientTransport(server: server)
+    case "tcp":
+        let tcp = TCPClientTransport(server: server)
+        (transport, executor) = (tcp, tcp.taskExecutor)
+    case "udp":
+        let udp = UDPClientTransport(server: server)
+        (transport, executor) = (udp, udp.taskExecutor)
     default: usage()
     }
-    try await withRPCClient(transport: transport) { rpc in
-        let client = Bench.Version1.Client(wrapping: rpc)
-        try await client.null()  // connect before measuring
-        try await measure(seconds: seconds, inFlight: inFlight) { try await client.null() }
+    // The calls run on the transport's event loop: no thread switch per call.
+    try await withTaskExecutorPreference(executor) {
+        try await withRPCClient(transport: transport) { rpc in
+            let client = Bench.Version1.Client(wrapping: rpc)
+            try await client.null()  // connect before measuring
+            try await measure(seconds: seconds, inFlight: inFlight) { try await client.null() }
+        }
     }
 }
 
@@ -218,6 +226,7 @@ func runEcho(_ arguments: ArraySlice<String>) async throws {
     else { usage() }
     let payload = Workload.payload(size: size)
     let transport = TCPClientTransport(server: .host("127.0.0.1", port: port))
+    try await withTaskExecutorPreference(transport.taskExecutor) {
     try await withRPCClient(transport: transport) { rpc in
         let client = Bench.Version1.Client(wrapping: rpc)
         guard try await client.echo(payload) == payload else {
@@ -229,6 +238,7 @@ func runEcho(_ arguments: ArraySlice<String>) async throws {
                 throw RPCError(code: .invalidReply, message: "the echo has \(reply.readableBytes) bytes, not \(size)")
             }
         }
+    }
     }
 }
 

@@ -1,0 +1,114 @@
+import Logging
+import NIOCore
+import ONCRPC
+
+/// The server side of a datagram socket, on its event loop: each datagram is one call,
+/// dispatched where it arrives. Calls answered without a handler are answered at once; a call
+/// for a handler runs in a task on the socket's event loop. A retransmitted call is answered
+/// from the duplicate-request cache, or dropped while the first is still running. Datagrams that
+/// come while `maximumCallsInFlight` calls run, or while draining, are dropped (clients
+/// retransmit).
+final class RPCServerDatagramHandler: ChannelInboundHandler {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    typealias OutboundOut = AddressedEnvelope<ByteBuffer>
+
+    private let dispatcher: RPCDispatcher
+    private let cache: RPCDuplicateRequestCache?
+    private let maximumCallsInFlight: Int
+    private let executor: EventLoopTaskExecutor
+    private var inFlight = 0
+    private var draining = false
+    private var unflushed = false
+    private var context: ChannelHandlerContext?
+    /// Succeeds once draining has begun and no call is in flight.
+    let idle: EventLoopPromise<Void>
+
+    init(dispatcher: RPCDispatcher, cache: RPCDuplicateRequestCache?, maximumCallsInFlight: Int, eventLoop: any EventLoop) {
+        self.dispatcher = dispatcher
+        self.cache = cache
+        self.maximumCallsInFlight = maximumCallsInFlight
+        self.executor = EventLoopTaskExecutor(eventLoop: eventLoop)
+        self.idle = eventLoop.makePromise()
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+        draining = true
+        idle.succeed()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !draining, inFlight < maximumCallsInFlight else { return }
+        let envelope = unwrapInboundIn(data)
+        let peerAddress = envelope.remoteAddress
+        var key: RPCDuplicateRequestCache.Key?
+        if let cache, let callKey = RPCDuplicateRequestCache.Key(call: envelope.data, peer: "\(peerAddress)") {
+            switch cache.lookup(callKey) {
+            case .inProgress:
+                return
+            case .replay(let reply):
+                send(reply, to: peerAddress, context: context)
+                return
+            case .new:
+                key = callKey
+            }
+        }
+        switch dispatcher.start(record: envelope.data, peer: RPCPeer(transport: .udp, address: peerAddress)) {
+        case .finished(let reply):
+            if let key { cache?.complete(key, reply: reply) }
+            if let reply { send(reply, to: peerAddress, context: context) }
+        case .pending(let call):
+            inFlight += 1
+            let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            let eventLoop = context.eventLoop
+            Task(executorPreference: executor) { [cache] in
+                let reply = await call.run()
+                if let key { cache?.complete(key, reply: reply) }
+                if eventLoop.inEventLoop {
+                    loopBound.value.complete(reply, to: peerAddress)
+                } else {
+                    eventLoop.execute { loopBound.value.complete(reply, to: peerAddress) }
+                }
+            }
+        }
+    }
+
+    private func send(_ reply: ByteBuffer, to peer: SocketAddress, context: ChannelHandlerContext) {
+        context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: peer, data: reply)), promise: nil)
+        unflushed = true
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if unflushed {
+            unflushed = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    private func complete(_ reply: ByteBuffer?, to peer: SocketAddress) {
+        inFlight -= 1
+        if let reply, let context {
+            context.writeAndFlush(wrapOutboundOut(AddressedEnvelope(remoteAddress: peer, data: reply)), promise: nil)
+        }
+        if draining, inFlight == 0 {
+            idle.succeed()
+        }
+    }
+
+    /// Stops taking calls; ``idle`` succeeds once the calls in flight are answered.
+    func drain() {
+        draining = true
+        if inFlight == 0 {
+            idle.succeed()
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A datagram socket reports ICMP errors from earlier replies here; keep serving.
+    }
+}

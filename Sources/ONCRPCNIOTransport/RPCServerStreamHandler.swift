@@ -1,0 +1,140 @@
+import Logging
+import NIOCore
+import ONCRPC
+
+/// The server side of one stream connection, on its event loop: each call record is dispatched
+/// where it arrives. Calls answered without a handler are answered at once; a call for a handler
+/// runs in a task on the connection's event loop, and its reply is written when it finishes, in
+/// whatever order calls finish. Reading pauses while `maximumCallsInFlight` calls run.
+///
+/// The connection ends when the peer closes it, on a stream error (a bad record), or after
+/// ``ChannelEvent/inputClosed`` (the transport's graceful shutdown) once the calls in flight are
+/// answered. `finished` succeeds when the connection is closed and no handler is running.
+final class RPCServerStreamHandler: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let dispatcher: RPCDispatcher
+    private let peer: RPCPeer
+    private let maximumCallsInFlight: Int
+    private let executor: EventLoopTaskExecutor
+    private let logger: Logger
+    /// Succeeds when the channel is closed and no call is in flight.
+    let finished: EventLoopPromise<Void>
+
+    private var inFlight = 0
+    private var readHeldBack = false
+    private var draining = false
+    private var active = true
+    private var unflushed = false
+    private var context: ChannelHandlerContext?
+
+    init(dispatcher: RPCDispatcher, peer: RPCPeer, maximumCallsInFlight: Int, eventLoop: any EventLoop, logger: Logger) {
+        self.dispatcher = dispatcher
+        self.peer = peer
+        self.maximumCallsInFlight = maximumCallsInFlight
+        self.executor = EventLoopTaskExecutor(eventLoop: eventLoop)
+        self.logger = logger
+        self.finished = eventLoop.makePromise()
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !draining else { return }
+        switch dispatcher.start(record: unwrapInboundIn(data), peer: peer) {
+        case .finished(let reply):
+            if let reply {
+                context.write(wrapOutboundOut(reply), promise: nil)
+                unflushed = true
+            }
+        case .pending(let call):
+            inFlight += 1
+            let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            let eventLoop = context.eventLoop
+            Task(executorPreference: executor) {
+                let reply = await call.run()
+                if eventLoop.inEventLoop {
+                    loopBound.value.complete(reply)
+                } else {
+                    eventLoop.execute { loopBound.value.complete(reply) }
+                }
+            }
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if unflushed {
+            unflushed = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    /// A handler finished: write its reply, read again if reading was held back, and close a
+    /// draining connection once nothing is in flight.
+    private func complete(_ reply: ByteBuffer?) {
+        inFlight -= 1
+        guard let context else {
+            finishIfIdle()
+            return
+        }
+        if let reply, active {
+            context.writeAndFlush(wrapOutboundOut(reply), promise: nil)
+        }
+        if readHeldBack, inFlight < maximumCallsInFlight, !draining {
+            readHeldBack = false
+            context.read()
+        }
+        if draining, inFlight == 0, active {
+            context.close(promise: nil)
+        }
+        finishIfIdle()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if inFlight >= maximumCallsInFlight || draining {
+            readHeldBack = true
+        } else {
+            context.read()
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            // No more calls: answer the ones in flight, then close.
+            draining = true
+            if inFlight == 0 {
+                context.close(promise: nil)
+            }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.debug("closing the connection after an error", metadata: ["peer": "\(peer)", "error": "\(error)"])
+        draining = true
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        active = false
+        draining = true
+        finishIfIdle()
+        context.fireChannelInactive()
+    }
+
+    private func finishIfIdle() {
+        if !active, inFlight == 0 {
+            finished.succeed()
+        }
+    }
+}
