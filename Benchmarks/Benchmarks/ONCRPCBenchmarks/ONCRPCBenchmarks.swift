@@ -34,16 +34,23 @@ actor LoopbackCalls {
     }
 }
 
-/// Runs `body` with a client over `transport` whose calls run on the transport's event loop.
-func withCalls(
-    over transport: some RPCClientTransport, executor: EventLoopTaskExecutor,
-    _ body: (Bench.Version1.Client) async throws -> Void
-) async throws {
+/// Measures sequential NULL calls to the loopback server over TCP or UDP, made on the client
+/// transport's event loop (no thread switch per call).
+func measureNullCalls(_ benchmark: Benchmark, overTCP: Bool) async throws {
+    let ports = try await LoopbackCalls.shared.serverPorts()
+    let tcp = TCPClientTransport(server: .host("127.0.0.1", port: ports.tcp))
+    let udp = UDPClientTransport(server: .host("127.0.0.1", port: ports.udp))
+    let (transport, executor): (any RPCClientTransport, EventLoopTaskExecutor) =
+        overTCP ? (tcp, tcp.taskExecutor) : (udp, udp.taskExecutor)
     try await withTaskExecutorPreference(executor) {
         try await withRPCClient(transport: transport) { rpc in
             let client = Bench.Version1.Client(wrapping: rpc)
             try await client.null()  // connect outside the measurement
-            try await body(client)
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                try await client.null()
+            }
+            benchmark.stopMeasurement()
         }
     }
 }
@@ -159,27 +166,11 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     Benchmark("Calls: NULL over loopback TCP", configuration: .init(metrics: speedMetrics)) { benchmark in
-        let ports = try await LoopbackCalls.shared.serverPorts()
-        let transport = TCPClientTransport(server: .host("127.0.0.1", port: ports.tcp))
-        try await withCalls(over: transport, executor: transport.taskExecutor) { client in
-            benchmark.startMeasurement()
-            for _ in benchmark.scaledIterations {
-                try await client.null()
-            }
-            benchmark.stopMeasurement()
-        }
+        try await measureNullCalls(benchmark, overTCP: true)
     }
 
     Benchmark("Calls: NULL over loopback UDP", configuration: .init(metrics: speedMetrics)) { benchmark in
-        let ports = try await LoopbackCalls.shared.serverPorts()
-        let transport = UDPClientTransport(server: .host("127.0.0.1", port: ports.udp))
-        try await withCalls(over: transport, executor: transport.taskExecutor) { client in
-            benchmark.startMeasurement()
-            for _ in benchmark.scaledIterations {
-                try await client.null()
-            }
-            benchmark.stopMeasurement()
-        }
+        try await measureNullCalls(benchmark, overTCP: false)
     }
 
     // MARK: Allocations, held by thresholds
@@ -203,14 +194,6 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark("Allocations-NULL-call-loopback-TCP", configuration: allocationConfiguration(nearlyExact)) {
         benchmark in
-        let ports = try await LoopbackCalls.shared.serverPorts()
-        let transport = TCPClientTransport(server: .host("127.0.0.1", port: ports.tcp))
-        try await withCalls(over: transport, executor: transport.taskExecutor) { client in
-            benchmark.startMeasurement()
-            for _ in benchmark.scaledIterations {
-                try await client.null()
-            }
-            benchmark.stopMeasurement()
-        }
+        try await measureNullCalls(benchmark, overTCP: true)
     }
 }
