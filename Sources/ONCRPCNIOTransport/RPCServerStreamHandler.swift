@@ -5,7 +5,8 @@ import ONCRPC
 /// The server side of one stream connection, on its event loop: each call record is dispatched
 /// where it arrives. Calls answered without a handler are answered at once; a call for a handler
 /// runs in a task on the connection's event loop, and its reply is written when it finishes, in
-/// whatever order calls finish. Reading pauses while `maximumCallsInFlight` calls run.
+/// whatever order calls finish. While `maximumCallsInFlight` calls run, records already read
+/// wait in order (a single read can hold many) and reading pauses until they are dispatched.
 ///
 /// The connection ends when the peer closes it, on a stream error (a bad record), or after
 /// ``ChannelEvent/inputClosed`` (the transport's graceful shutdown) once the calls in flight are
@@ -24,6 +25,8 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
     let finished: EventLoopPromise<Void>
 
     private var inFlight = 0
+    /// Records read while at the in-flight limit, dispatched in order as calls finish.
+    private var waiting = CircularBuffer<ByteBuffer>()
     private var readHeldBack = false
     private var draining = false
     private var active = true
@@ -49,7 +52,16 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !draining else { return }
-        switch dispatcher.start(record: unwrapInboundIn(data), peer: peer) {
+        let record = unwrapInboundIn(data)
+        if inFlight >= maximumCallsInFlight {
+            waiting.append(record)
+        } else {
+            dispatch(record, context: context)
+        }
+    }
+
+    private func dispatch(_ record: ByteBuffer, context: ChannelHandlerContext) {
+        switch dispatcher.start(record: record, peer: peer) {
         case .finished(let reply):
             if let reply {
                 context.write(wrapOutboundOut(reply), promise: nil)
@@ -78,29 +90,35 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
         context.fireChannelReadComplete()
     }
 
-    /// A handler finished: write its reply, read again if reading was held back, and close a
-    /// draining connection once nothing is in flight.
+    /// A handler finished: write its reply, dispatch the records waiting for room, read again
+    /// once none wait, and close a draining connection once nothing is in flight.
     private func complete(_ reply: ByteBuffer?) {
         inFlight -= 1
-        guard let context else {
+        guard let context, active else {
+            waiting.removeAll()
             finishIfIdle()
             return
         }
-        if let reply, active {
-            context.writeAndFlush(wrapOutboundOut(reply), promise: nil)
+        if let reply {
+            context.write(wrapOutboundOut(reply), promise: nil)
         }
-        if readHeldBack, inFlight < maximumCallsInFlight, !draining {
+        while inFlight < maximumCallsInFlight, let record = waiting.popFirst() {
+            dispatch(record, context: context)
+        }
+        unflushed = false
+        context.flush()
+        if readHeldBack, waiting.isEmpty, inFlight < maximumCallsInFlight, !draining {
             readHeldBack = false
             context.read()
         }
-        if draining, inFlight == 0, active {
+        if draining, inFlight == 0, waiting.isEmpty {
             context.close(promise: nil)
         }
         finishIfIdle()
     }
 
     func read(context: ChannelHandlerContext) {
-        if inFlight >= maximumCallsInFlight || draining {
+        if inFlight >= maximumCallsInFlight || !waiting.isEmpty || draining {
             readHeldBack = true
         } else {
             context.read()
@@ -109,9 +127,9 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? ChannelEvent, event == .inputClosed {
-            // No more calls: answer the ones in flight, then close.
+            // No more calls: answer the ones in flight and those already read, then close.
             draining = true
-            if inFlight == 0 {
+            if inFlight == 0, waiting.isEmpty {
                 context.close(promise: nil)
             }
             return
@@ -128,6 +146,7 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
     func channelInactive(context: ChannelHandlerContext) {
         active = false
         draining = true
+        waiting.removeAll()
         finishIfIdle()
         context.fireChannelInactive()
     }

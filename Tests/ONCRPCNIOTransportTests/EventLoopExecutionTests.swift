@@ -2,6 +2,7 @@ import NIOCore
 import ONCRPC
 import ONCRPCNIOTransport
 import ONCRPCTestSupport
+import Synchronization
 import Testing
 import XDR
 
@@ -55,5 +56,45 @@ struct EventLoopExecutionTests {
             }
             #expect(server.counters.count(.add) == 100)
         }
+    }
+
+    @Test func aBurstOfPipelinedCallsNeverExceedsTheInFlightLimit() async throws {
+        // Calls written back to back reach the server in few reads, each holding many records;
+        // the ones beyond the limit wait until a handler finishes.
+        let running = Mutex((now: 0, most: 0))
+        let slow = RPCMethod(procedure: 1, name: "SLOW") { (value: UInt32, _) -> UInt32 in
+            running.withLock {
+                $0.now += 1
+                $0.most = max($0.most, $0.now)
+            }
+            try await Task.sleep(for: .milliseconds(2))
+            running.withLock { $0.now -= 1 }
+            return value &* 3
+        }
+        let tcp = TCPServerTransport(configuration: .init(maximumCallsInFlightPerConnection: 3))
+        let server = RPCServer(
+            transports: [tcp], services: [RPCServiceDefinition(program: 0x2000_0155, version: 1, methods: [slow])])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.serve() }
+            let address = try await tcp.listeningAddress()
+            try await withRPCClient(transport: TCPClientTransport(server: .address(address))) { client in
+                try await withThrowingTaskGroup(of: Void.self) { calls in
+                    for value in UInt32(0)..<60 {
+                        calls.addTask {
+                            let tripled = try await client.call(
+                                program: 0x2000_0155, version: 1, procedure: 1, arguments: value,
+                                resultType: UInt32.self)
+                            #expect(tripled == value * 3)
+                        }
+                    }
+                    try await calls.waitForAll()
+                }
+            }
+            server.beginGracefulShutdown()
+            try await group.waitForAll()
+        }
+        let most = running.withLock { $0.most }
+        #expect(most <= 3, "\(most) calls ran at once on one connection with a limit of 3")
+        #expect(most >= 2, "the calls were not pipelined, so the limit was not exercised")
     }
 }
