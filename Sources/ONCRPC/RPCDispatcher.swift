@@ -139,7 +139,12 @@ public final class RPCDispatcher: Sendable {
                 logger.debug("call answered with an error reply", metadata: metadata)
                 return reply(xid: xid, body)
             }
-            logger.error("handler failed; replying SYSTEM_ERR", metadata: metadata)
+            if error is CancellationError {
+                // The server is stopping at once, or the call's connection closed.
+                logger.debug("handler cancelled; replying SYSTEM_ERR", metadata: metadata)
+            } else {
+                logger.error("handler failed; replying SYSTEM_ERR", metadata: metadata)
+            }
         }
         return reply(xid: xid, .accepted(verifier: .none, status: .systemError))
     }

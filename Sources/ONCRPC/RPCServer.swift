@@ -45,6 +45,11 @@ public final class RPCServer: Sendable {
     /// in flight is answered. If one transport fails, the others are shut down and the error is
     /// thrown.
     ///
+    /// Cancelling the task that runs `serve()` stops at once instead: every listener and
+    /// connection closes, the calls in flight are cancelled (a TCP client sees its connection
+    /// close; a UDP client gets SYSTEM_ERR for a cancelled handler), and `serve()` returns once
+    /// their handlers have returned.
+    ///
     /// Once every transport listens, each program and version served is registered on each
     /// transport with ``registration``; a failed registration shuts the server down and is
     /// thrown. What was registered is unregistered before `serve()` returns.
@@ -112,8 +117,12 @@ public final class RPCServer: Sendable {
             return endpoints
         }
         guard !endpoints.isEmpty else { return }
+        // Unregistered even when serve() was cancelled: the task awaited here does not inherit
+        // the cancellation, so rpcbind is not left pointing at a closed port.
+        let registration = self.registration
+        let result = await Task { try await registration.unregister(endpoints) }.result
         do {
-            try await registration.unregister(endpoints)
+            try result.get()
         } catch {
             logger.warning("unregistration failed", metadata: ["error": "\(error)"])
         }

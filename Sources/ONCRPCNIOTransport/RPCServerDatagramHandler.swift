@@ -17,6 +17,9 @@ final class RPCServerDatagramHandler: ChannelInboundHandler {
     private let maximumCallsInFlight: Int
     private let executor: EventLoopTaskExecutor
     private var inFlight = 0
+    /// The tasks of the calls in flight, by a number local to the socket.
+    private var tasks: [UInt64: Task<Void, Never>] = [:]
+    private var nextTaskNumber: UInt64 = 0
     private var draining = false
     private var unflushed = false
     private var context: ChannelHandlerContext?
@@ -65,13 +68,16 @@ final class RPCServerDatagramHandler: ChannelInboundHandler {
             inFlight += 1
             let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
             let eventLoop = context.eventLoop
-            Task(executorPreference: executor) { [cache] in
+            let number = nextTaskNumber
+            nextTaskNumber &+= 1
+            // Stored before it can finish: it completes on this event loop, after we return.
+            tasks[number] = Task(executorPreference: executor) { [cache] in
                 let reply = await call.run()
                 if let key { cache?.complete(key, reply: reply) }
                 if eventLoop.inEventLoop {
-                    loopBound.value.complete(reply, to: peerAddress)
+                    loopBound.value.complete(reply, to: peerAddress, task: number)
                 } else {
-                    eventLoop.execute { loopBound.value.complete(reply, to: peerAddress) }
+                    eventLoop.execute { loopBound.value.complete(reply, to: peerAddress, task: number) }
                 }
             }
         }
@@ -90,8 +96,9 @@ final class RPCServerDatagramHandler: ChannelInboundHandler {
         context.fireChannelReadComplete()
     }
 
-    private func complete(_ reply: ByteBuffer?, to peer: SocketAddress) {
+    private func complete(_ reply: ByteBuffer?, to peer: SocketAddress, task: UInt64) {
         inFlight -= 1
+        tasks.removeValue(forKey: task)
         if let reply, let context {
             context.writeAndFlush(wrapOutboundOut(AddressedEnvelope(remoteAddress: peer, data: reply)), promise: nil)
         }
@@ -100,9 +107,15 @@ final class RPCServerDatagramHandler: ChannelInboundHandler {
         }
     }
 
-    /// Stops taking calls; ``idle`` succeeds once the calls in flight are answered.
-    func drain() {
+    /// Stops taking calls; ``idle`` succeeds once the calls in flight are answered (or, when
+    /// `cancellingCalls`, once their cancelled tasks have returned).
+    func drain(cancellingCalls: Bool = false) {
         draining = true
+        if cancellingCalls {
+            for task in tasks.values {
+                task.cancel()
+            }
+        }
         if inFlight == 0 {
             idle.succeed()
         }

@@ -10,7 +10,9 @@ import ONCRPC
 ///
 /// The connection ends when the peer closes it, on a stream error (a bad record), or after
 /// ``ChannelEvent/inputClosed`` (the transport's graceful shutdown) once the calls in flight are
-/// answered. `finished` succeeds when the connection is closed and no handler is running.
+/// answered. When the connection closes with calls still running (the peer left, or the server
+/// stops at once), their tasks are cancelled: no one can receive their replies. `finished`
+/// succeeds when the connection is closed and no handler is running.
 final class RPCServerStreamHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
@@ -25,6 +27,9 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
     let finished: EventLoopPromise<Void>
 
     private var inFlight = 0
+    /// The tasks of the calls in flight, by a number local to the connection.
+    private var tasks: [UInt64: Task<Void, Never>] = [:]
+    private var nextTaskNumber: UInt64 = 0
     /// Records read while at the in-flight limit, dispatched in order as calls finish.
     private var waiting = CircularBuffer<ByteBuffer>()
     private var readHeldBack = false
@@ -71,12 +76,16 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
             inFlight += 1
             let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
             let eventLoop = context.eventLoop
-            Task(executorPreference: executor) {
+            let number = nextTaskNumber
+            nextTaskNumber &+= 1
+            // The task cannot finish before it is stored: it completes on this event loop,
+            // after this method returns.
+            tasks[number] = Task(executorPreference: executor) {
                 let reply = await call.run()
                 if eventLoop.inEventLoop {
-                    loopBound.value.complete(reply)
+                    loopBound.value.complete(reply, task: number)
                 } else {
-                    eventLoop.execute { loopBound.value.complete(reply) }
+                    eventLoop.execute { loopBound.value.complete(reply, task: number) }
                 }
             }
         }
@@ -92,8 +101,10 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
 
     /// A handler finished: write its reply, dispatch the records waiting for room, read again
     /// once none wait, and close a draining connection once nothing is in flight.
-    private func complete(_ reply: ByteBuffer?) {
+    private func complete(_ reply: ByteBuffer?, task: UInt64) {
         inFlight -= 1
+        tasks.removeValue(forKey: task)
+        lastCompletion = .now()
         guard let context, active else {
             waiting.removeAll()
             finishIfIdle()
@@ -143,10 +154,21 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
         context.close(promise: nil)
     }
 
+    /// When the last call handled by a task finished (the idle timeout counts from then too).
+    private(set) var lastCompletion = NIODeadline.uptimeNanoseconds(0)
+
+    /// Whether a call is running or waiting for room (the idle timeout does not apply then).
+    var hasCallsInFlight: Bool {
+        inFlight > 0 || !waiting.isEmpty
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         active = false
         draining = true
         waiting.removeAll()
+        for task in tasks.values {
+            task.cancel()
+        }
         finishIfIdle()
         context.fireChannelInactive()
     }

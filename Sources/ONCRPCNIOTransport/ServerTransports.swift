@@ -65,7 +65,8 @@ final class BoundAddress: Sendable {
 /// A connection accepted by ``TCPServerTransport``, served by its ``RPCServerStreamHandler``.
 struct ServedConnection: Sendable {
     var channel: any Channel
-    /// Succeeds when the connection is closed and its last handler has finished.
+    /// Succeeds when the connection is closed and its last handler has finished (at once for a
+    /// refused connection).
     var finished: EventLoopFuture<Void>
 }
 
@@ -86,16 +87,26 @@ public final class TCPServerTransport: RPCServerTransport {
         public var maximumConnections: Int
         /// The most calls handled at once on one connection; reading pauses beyond it.
         public var maximumCallsInFlightPerConnection: Int
+        /// How long a connection may stay silent, with no call in flight, before it is closed
+        /// (nil: never).
+        public var idleTimeout: Duration?
+        /// How long a call record may take to arrive, from its first byte to its last, before
+        /// the connection is closed (nil: no limit). Stops a client that trickles bytes from
+        /// holding a connection forever.
+        public var recordTimeout: Duration?
 
         /// Creates settings (defaults: port 0 on 127.0.0.1, 4 MiB records, 1 MiB fragments,
-        /// 1024 connections, 128 calls in flight per connection).
+        /// 1024 connections, 128 calls in flight per connection, connections closed after
+        /// 5 minutes of silence, 30 seconds for a record to arrive).
         public init(
             host: String = "127.0.0.1",
             port: Int = 0,
             maximumRecordSize: Int = 4 << 20,
             maximumFragmentSize: Int = 1 << 20,
             maximumConnections: Int = 1024,
-            maximumCallsInFlightPerConnection: Int = 128
+            maximumCallsInFlightPerConnection: Int = 128,
+            idleTimeout: Duration? = .seconds(300),
+            recordTimeout: Duration? = .seconds(30)
         ) {
             self.host = host
             self.port = port
@@ -103,6 +114,8 @@ public final class TCPServerTransport: RPCServerTransport {
             self.maximumFragmentSize = maximumFragmentSize
             self.maximumConnections = maximumConnections
             self.maximumCallsInFlightPerConnection = maximumCallsInFlightPerConnection
+            self.idleTimeout = idleTimeout
+            self.recordTimeout = recordTimeout
         }
     }
 
@@ -141,7 +154,8 @@ public final class TCPServerTransport: RPCServerTransport {
         return (address.netid(stream: true), address)
     }
 
-    /// Serves calls until shut down and every call in flight is answered.
+    /// Serves calls until shut down and every call in flight is answered; cancelling the task
+    /// stops at once, closing every connection and cancelling the calls in flight.
     public func listen(dispatcher: RPCDispatcher) async throws {
         let configuration = self.configuration
         let logger = self.logger
@@ -160,18 +174,37 @@ public final class TCPServerTransport: RPCServerTransport {
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .bind(host: configuration.host, port: configuration.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        // Admitted here, as it is accepted, before anything is read from it.
+                        guard self.admit(channel, maximumConnections: configuration.maximumConnections) else {
+                            logger.warning(
+                                "refusing a connection: at the limit or shutting down",
+                                metadata: ["peer": "\(channel.remoteAddress.map { "\($0)" } ?? "unknown")"])
+                            channel.close(promise: nil)
+                            return ServedConnection(channel: channel, finished: channel.eventLoop.makeSucceededVoidFuture())
+                        }
                         let sync = channel.pipeline.syncOperations
+                        let peer = RPCPeer(transport: .tcp, address: channel.remoteAddress)
+                        let handler = RPCServerStreamHandler(
+                            dispatcher: dispatcher, peer: peer,
+                            maximumCallsInFlight: configuration.maximumCallsInFlightPerConnection,
+                            eventLoop: channel.eventLoop, logger: logger)
+                        if configuration.idleTimeout != nil || configuration.recordTimeout != nil {
+                            try sync.addHandler(
+                                RPCConnectionDeadlineHandler(
+                                    idleTimeout: configuration.idleTimeout, recordTimeout: configuration.recordTimeout,
+                                    calls: handler, peer: peer.address, logger: logger))
+                        }
                         try sync.addHandler(
                             ByteToMessageHandler(
                                 RecordMarkingDecoder(maximumRecordSize: configuration.maximumRecordSize)))
                         try sync.addHandler(
                             RecordMarkingEncoder(maximumFragmentSize: configuration.maximumFragmentSize))
-                        let handler = RPCServerStreamHandler(
-                            dispatcher: dispatcher, peer: RPCPeer(transport: .tcp, address: channel.remoteAddress),
-                            maximumCallsInFlight: configuration.maximumCallsInFlightPerConnection,
-                            eventLoop: channel.eventLoop, logger: logger)
                         try sync.addHandler(handler)
-                        return ServedConnection(channel: channel, finished: handler.finished.futureResult)
+                        let finished = handler.finished.futureResult
+                        finished.whenComplete { _ in
+                            _ = self.state.withLock { $0.connections.removeValue(forKey: ObjectIdentifier(channel)) }
+                        }
+                        return ServedConnection(channel: channel, finished: finished)
                     }
                 }
         } catch {
@@ -179,40 +212,56 @@ public final class TCPServerTransport: RPCServerTransport {
             throw error
         }
         bound.set(.success(listener.channel.localAddress!))
-        let stopNow = state.withLock { state -> Bool in
+        let stopAtOnce = state.withLock { state -> Bool in
             state.listener = listener.channel
             return state.stopping
         }
-        if stopNow {
+        if stopAtOnce {
             listener.channel.close(promise: nil)
         }
         logger.info("listening", metadata: ["address": "\(listener.channel.localAddress!)"])
 
+        // Cancelling the task stops at once: the listener and every connection close, and the
+        // calls in flight are cancelled (their clients see the connection close).
+        try await withTaskCancellationHandler {
+            try await serve(listener)
+        } onCancel: {
+            stopNow()
+        }
+    }
+
+    private func serve(_ listener: NIOAsyncChannel<ServedConnection, Never>) async throws {
         try await withThrowingDiscardingTaskGroup { group in
             try await listener.executeThenClose { connections in
                 for try await connection in connections {
-                    let admitted = state.withLock { state -> Bool in
-                        guard !state.stopping, state.connections.count < configuration.maximumConnections else {
-                            return false
-                        }
-                        state.connections[ObjectIdentifier(connection.channel)] = connection.channel
-                        return true
-                    }
-                    guard admitted else {
-                        logger.warning("refusing a connection: at the limit or shutting down")
-                        connection.channel.close(promise: nil)
-                        continue
-                    }
                     group.addTask {
                         // The connection is served on its event loop; wait until it closes and
                         // its last handler has finished.
                         try? await connection.finished.get()
-                        _ = self.state.withLock {
-                            $0.connections.removeValue(forKey: ObjectIdentifier(connection.channel))
-                        }
                     }
                 }
             }
+        }
+    }
+
+    /// Counts in a connection unless the transport is stopping or at its limit.
+    private func admit(_ channel: any Channel, maximumConnections: Int) -> Bool {
+        state.withLock { state in
+            guard !state.stopping, state.connections.count < maximumConnections else { return false }
+            state.connections[ObjectIdentifier(channel)] = channel
+            return true
+        }
+    }
+
+    /// Closes the listener and every connection now.
+    private func stopNow() {
+        let (listener, connections) = state.withLock { state -> ((any Channel)?, [any Channel]) in
+            state.stopping = true
+            return (state.listener, Array(state.connections.values))
+        }
+        listener?.close(promise: nil)
+        for connection in connections {
+            connection.close(promise: nil)
         }
     }
 
@@ -298,7 +347,8 @@ public final class UDPServerTransport: RPCServerTransport {
         return (address.netid(stream: false), address)
     }
 
-    /// Serves calls until shut down and every call in flight is answered.
+    /// Serves calls until shut down and every call in flight is answered; cancelling the task
+    /// stops at once, cancelling the calls in flight.
     public func listen(dispatcher: RPCDispatcher) async throws {
         let channel: any Channel
         let handler: NIOLoopBound<RPCServerDatagramHandler>
@@ -332,8 +382,14 @@ public final class UDPServerTransport: RPCServerTransport {
         logger.info("listening", metadata: ["address": "\(channel.localAddress!)"])
         // A socket that fails ends the transport as a shutdown would.
         channel.closeFuture.whenComplete { [shutdownSignal] _ in shutdownSignal.signal() }
-        await shutdownSignal.wait()
-        channel.eventLoop.execute { handler.value.drain() }
+        // Cancelling the task stops at once: the calls in flight are cancelled.
+        let stopNow = await withTaskCancellationHandler {
+            await shutdownSignal.wait()
+            return Task.isCancelled
+        } onCancel: { [shutdownSignal] in
+            shutdownSignal.signal()
+        }
+        channel.eventLoop.execute { handler.value.drain(cancellingCalls: stopNow) }
         try? await idle.get()
         try? await channel.close()
     }

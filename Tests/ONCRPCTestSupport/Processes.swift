@@ -43,7 +43,7 @@ public struct ToolMissing: Error, CustomStringConvertible {
 }
 
 /// Polls `condition` every 50 ms for up to `seconds`.
-public func eventually(seconds: Double = 5, _ condition: () async throws -> Bool) async rethrows -> Bool {
+public func eventually(seconds: Double = 15, _ condition: () async throws -> Bool) async rethrows -> Bool {
     let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
     while ContinuousClock.now < deadline {
         if try await condition() { return true }

@@ -54,6 +54,17 @@ public enum TestProgram {
         public func count(_ procedure: Procedure) -> Int {
             calls.withLock { $0[procedure.rawValue] ?? 0 }
         }
+
+        /// SLEEP calls whose task was cancelled before they finished.
+        public var cancelledSleeps: Int {
+            calls.withLock { $0[Self.cancelledSleepKey] ?? 0 }
+        }
+
+        public func recordCancelledSleep() {
+            calls.withLock { $0[Self.cancelledSleepKey, default: 0] += 1 }
+        }
+
+        private static let cancelledSleepKey: UInt32 = 0xC0DE_0005
     }
 
     /// Version 1 with every procedure.
@@ -79,7 +90,12 @@ public enum TestProgram {
                 },
                 RPCMethod(procedure: Procedure.sleep.rawValue, name: "SLEEP") { (milliseconds: UInt32, _) in
                     counters.record(.sleep)
-                    try await Task.sleep(for: .milliseconds(Int(milliseconds)))
+                    do {
+                        try await Task.sleep(for: .milliseconds(Int(milliseconds)))
+                    } catch {
+                        counters.recordCancelledSleep()
+                        throw error
+                    }
                     return XDRVoid()
                 },
                 RPCMethod(procedure: Procedure.count.rawValue, name: "COUNT") { (_: XDRVoid, _) -> UInt32 in
