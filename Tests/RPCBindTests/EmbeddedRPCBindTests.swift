@@ -271,6 +271,64 @@ struct EmbeddedRPCBindTests {
         #expect(header.body == .accepted(verifier: .none, status: .garbageArguments))
     }
 
+    /// The reply of a hostile "rpcbind": a DUMP list of `count` empty entries.
+    struct HostileDump: XDREncodable, Sendable {
+        var count: Int
+
+        func encode(to writer: inout XDRWriter) throws {
+            writer.writeBool(count > 0)
+            for index in 0..<count {
+                writer.writeUInt32(0x4000_0000)  // program
+                writer.writeUInt32(1)  // version
+                for _ in 0..<3 { writer.writeUInt32(0) }  // netid, address, owner: ""
+                writer.writeBool(index + 1 < count)
+            }
+        }
+    }
+
+    @Test func aHostileDumpReplyIsBoundedByTheClientsLimits() async throws {
+        let tcp = TCPServerTransport()
+        let hostile = RPCServiceDefinition(
+            program: RPCBindClient.program, version: 4,
+            methods: [
+                RPCMethod(procedure: 4, name: "DUMP") { (_: XDRVoid, _) in HostileDump(count: 20_000) },
+                RPCMethod(procedure: 5, name: "DUMP_HUGE") { (_: XDRVoid, _) in HostileDump(count: 60_000) },
+            ])
+        let server = RPCServer(transports: [tcp], services: [hostile])
+        async let serving: Void = server.serve()
+        let port = try await tcp.listeningAddress().port!
+        defer { server.beginGracefulShutdown() }
+        // 20,000 entries (480 kB): over a 64 KiB decoding budget the client fails cleanly...
+        var small = XDRDecodingOptions.default
+        small.maximumAllocation = 64 << 10
+        let transport = TCPClientTransport(
+            server: .host("127.0.0.1", port: port), configuration: .init(maximumRecordSize: 1 << 20))
+        try await withRPCClient(transport: transport) { client in
+            let limited = RPCClient(transport: client.transport, decodingOptions: small)
+            let error = await rpcError {
+                _ = try await limited.call(
+                    program: RPCBindClient.program, version: 4, procedure: 4, arguments: XDRVoid(),
+                    resultType: RPCBindListPointer.self)
+            }
+            #expect(error?.code == .invalidReply)
+            // ...and within the default budget it reads them all, iteratively.
+            let list = try await client.call(
+                program: RPCBindClient.program, version: 4, procedure: 4, arguments: XDRVoid(),
+                resultType: RPCBindListPointer.self)
+            #expect(RPCBindClient.array(list).count == 20_000)
+            // 60,000 entries (1.44 MB) exceed the client's largest reply record (1 MiB here): an
+            // error as soon as the fragment header arrives, not a 1.44 MB buffer.
+            let huge = await rpcError {
+                _ = try await client.call(
+                    program: RPCBindClient.program, version: 4, procedure: 5, arguments: XDRVoid(),
+                    resultType: RPCBindListPointer.self)
+            }
+            #expect(huge != nil)
+        }
+        server.beginGracefulShutdown()
+        try await serving
+    }
+
     @Test func aSwiftClientResolvesThroughTheEmbeddedRPCBind() async throws {
         try await withEmbeddedRPCBind { embedded in
             let tcp = TCPServerTransport(host: "127.0.0.1", port: 0)
