@@ -137,6 +137,8 @@ public struct Preprocessor {
             }
             // Line-oriented constructs: `%` pass-through and `#` directives.
             if atLineStart, byte == UInt8(ascii: "%") || byte == UInt8(ascii: "#") {
+                // Where the line starts, before a continuation moves `line` on.
+                let at = location(index)
                 var end = index
                 while end < bytes.count, bytes[end] != UInt8(ascii: "\n") {
                     // A directive may continue on the next line after a backslash.
@@ -149,7 +151,6 @@ public struct Preprocessor {
                     end += 1
                 }
                 let text = String(decoding: bytes[(index + 1)..<end], as: UTF8.self)
-                let at = location(index)
                 if byte == UInt8(ascii: "%") {
                     if active {
                         passThrough(text, at: at, file: file, tokens: &tokens)
