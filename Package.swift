@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "RPCBind", targets: ["RPCBind"]),
         .library(name: "RPCBindServer", targets: ["RPCBindServer"]),
         .library(name: "XDRLanguage", targets: ["XDRLanguage"]),
+        .library(name: "XDRCodeGen", targets: ["XDRCodeGen"]),
         .executable(name: "oncrpc-demo", targets: ["oncrpc-demo"]),
         .executable(name: "swift-rpcgen", targets: ["swift-rpcgen"]),
         .executable(name: "swift-rpcinfo", targets: ["swift-rpcinfo"]),
