@@ -12,6 +12,7 @@ let package = Package(
     dependencies: [
         .package(name: "swift-oncrpc", path: ".."),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
@@ -38,6 +39,20 @@ let package = Package(
                 .product(name: "XDR", package: "swift-oncrpc"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        // The soak test: many clients, random payloads, injected faults, the server's memory
+        // watched (scripts/soak; a shorter run is part of scripts/test).
+        .executableTarget(
+            name: "oncrpc-soak",
+            dependencies: [
+                "BenchShared",
+                .product(name: "ONCRPC", package: "swift-oncrpc"),
+                .product(name: "ONCRPCNIOTransport", package: "swift-oncrpc"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
