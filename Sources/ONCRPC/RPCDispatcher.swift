@@ -113,7 +113,8 @@ public final class RPCDispatcher: Sendable {
                 xid: xid, rpcVersion: rpcVersion, program: program, version: version, procedure: procedure,
                 credentials: credentials, verifier: verifier)
             let context = RPCServerContext(call: header, authSys: authSys, peer: peer, logger: logger)
-            return .pending(RPCPendingCall(dispatcher: self, method: method, arguments: reader.buffer, context: context))
+            return .pending(
+                RPCPendingCall(dispatcher: self, method: method, arguments: reader.buffer, context: context))
         }
     }
 

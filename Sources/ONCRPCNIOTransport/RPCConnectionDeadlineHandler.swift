@@ -35,7 +35,8 @@ final class RPCConnectionDeadlineHandler: ChannelInboundHandler {
     private var idleTimer: Scheduled<Void>?
     private var recordTimer: Scheduled<Void>?
 
-    init(idleTimeout: Duration?, recordTimeout: Duration?, calls: RPCServerStreamHandler, peer: String, logger: Logger) {
+    init(idleTimeout: Duration?, recordTimeout: Duration?, calls: RPCServerStreamHandler, peer: String, logger: Logger)
+    {
         self.idleTimeout = idleTimeout.map(TimeAmount.init)
         self.recordTimeout = recordTimeout.map(TimeAmount.init)
         self.calls = calls
@@ -84,7 +85,6 @@ final class RPCConnectionDeadlineHandler: ChannelInboundHandler {
         }
         context.fireChannelRead(data)
     }
-
 
     /// Follows the fragment headers in `bytes`; returns whether a record began in them.
     private func follow(_ bytes: ByteBuffer) -> Bool {

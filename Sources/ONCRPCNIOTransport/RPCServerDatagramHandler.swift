@@ -26,7 +26,9 @@ final class RPCServerDatagramHandler: ChannelInboundHandler {
     /// Succeeds once draining has begun and no call is in flight.
     let idle: EventLoopPromise<Void>
 
-    init(dispatcher: RPCDispatcher, cache: RPCDuplicateRequestCache?, maximumCallsInFlight: Int, eventLoop: any EventLoop) {
+    init(
+        dispatcher: RPCDispatcher, cache: RPCDuplicateRequestCache?, maximumCallsInFlight: Int, eventLoop: any EventLoop
+    ) {
         self.dispatcher = dispatcher
         self.cache = cache
         self.maximumCallsInFlight = maximumCallsInFlight

@@ -38,7 +38,8 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
     private var unflushed = false
     private var context: ChannelHandlerContext?
 
-    init(dispatcher: RPCDispatcher, peer: RPCPeer, maximumCallsInFlight: Int, eventLoop: any EventLoop, logger: Logger) {
+    init(dispatcher: RPCDispatcher, peer: RPCPeer, maximumCallsInFlight: Int, eventLoop: any EventLoop, logger: Logger)
+    {
         self.dispatcher = dispatcher
         self.peer = peer
         self.maximumCallsInFlight = maximumCallsInFlight

@@ -180,7 +180,8 @@ public final class TCPServerTransport: RPCServerTransport {
                                 "refusing a connection: at the limit or shutting down",
                                 metadata: ["peer": "\(channel.remoteAddress.map { "\($0)" } ?? "unknown")"])
                             channel.close(promise: nil)
-                            return ServedConnection(channel: channel, finished: channel.eventLoop.makeSucceededVoidFuture())
+                            return ServedConnection(
+                                channel: channel, finished: channel.eventLoop.makeSucceededVoidFuture())
                         }
                         let sync = channel.pipeline.syncOperations
                         let peer = RPCPeer(transport: .tcp, address: channel.remoteAddress)

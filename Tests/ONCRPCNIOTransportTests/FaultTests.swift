@@ -61,7 +61,8 @@ struct FaultTests {
         let tcp = TCPServerTransport.Configuration(recordTimeout: .milliseconds(400))
         try await withLoopbackServer(tcp: tcp) { server in
             let long = try TestProgram.rawCall(
-                xid: 4, procedure: 1, arguments: Array(try String(repeating: "x", count: 200).xdrBytes().readableBytesView))
+                xid: 4, procedure: 1,
+                arguments: Array(try String(repeating: "x", count: 200).xdrBytes().readableBytesView))
             let record = recordMarked(long)
             let clock = ContinuousClock()
             let start = clock.now

@@ -139,7 +139,8 @@ public func portmapRows(program: UInt32) async throws -> [(version: UInt32, prot
     }
     return output.split(separator: "\n").compactMap { line in
         let fields = line.split(separator: " ")
-        guard fields.count >= 4, UInt32(fields[0]) == program, let version = UInt32(fields[1]), let port = Int(fields[3])
+        guard fields.count >= 4, UInt32(fields[0]) == program, let version = UInt32(fields[1]),
+            let port = Int(fields[3])
         else { return nil }
         return (version, String(fields[2]), port)
     }

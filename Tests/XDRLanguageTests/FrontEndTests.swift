@@ -34,7 +34,8 @@ struct FrontEndTests {
     @Test func aContinuedLineIsPlacedWhereItStarts() throws {
         let source = "const A = 1;\n%#define X (1 +\\\n\t\t\t 2)\nconst B = 2;\n"
         let (_, diagnostics) = try XDRFrontEnd.compile(file: "test.x", contents: source)
-        #expect(diagnostics.map(\.description) == ["test.x:2:1: note: '%' pass-through line ignored (it is C for rpcgen)"])
+        #expect(
+            diagnostics.map(\.description) == ["test.x:2:1: note: '%' pass-through line ignored (it is C for rpcgen)"])
         #expect(errors(source + "struct s { foo x; };") == ["test.x:5:12: error: type 'foo' is not defined"])
     }
 

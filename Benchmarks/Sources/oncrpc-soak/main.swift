@@ -132,14 +132,16 @@ final class LossyUDPRelay: ChannelInboundHandler, Sendable {
                 return routes.clients.removeValue(forKey: xid)
             }
             if let client {
-                context.writeAndFlush(wrapOutboundOut(AddressedEnvelope(remoteAddress: client, data: envelope.data)), promise: nil)
+                context.writeAndFlush(
+                    wrapOutboundOut(AddressedEnvelope(remoteAddress: client, data: envelope.data)), promise: nil)
             }
         } else {
             routes.withLock { routes in
                 if routes.clients.count > 100_000 { routes.clients.removeAll() }  // bounded
                 routes.clients[xid] = envelope.remoteAddress
             }
-            context.writeAndFlush(wrapOutboundOut(AddressedEnvelope(remoteAddress: server, data: envelope.data)), promise: nil)
+            context.writeAndFlush(
+                wrapOutboundOut(AddressedEnvelope(remoteAddress: server, data: envelope.data)), promise: nil)
         }
     }
 }
@@ -190,7 +192,8 @@ func runTCPClient(
                         slot.current.withLock { $0.inFlight += 1 }
                         let outcome: Result<ByteBuffer, RPCError>
                         do {
-                            outcome = .success(try await bench.echo(sent, options: RPCCallOptions(timeout: .seconds(60))))
+                            outcome = .success(
+                                try await bench.echo(sent, options: RPCCallOptions(timeout: .seconds(60))))
                         } catch let error as RPCError {
                             outcome = .failure(error)
                         } catch {
@@ -325,12 +328,14 @@ func run(calls: Int, clients: Int, seed: UInt64) async throws {
     await withTaskGroup(of: Void.self) { group in
         for (index, slot) in slots.enumerated() {
             group.addTask {
-                await runTCPClient(slot: slot, port: tcpPort, inFlight: 4, tally: tally, pool: pool, seed: seed &+ UInt64(index) << 20)
+                await runTCPClient(
+                    slot: slot, port: tcpPort, inFlight: 4, tally: tally, pool: pool, seed: seed &+ UInt64(index) << 20)
             }
         }
         for index in 0..<udpClients {
             group.addTask {
-                await runUDPClient(port: relayPort, inFlight: 4, tally: tally, pool: pool, seed: seed &+ UInt64(index) << 40)
+                await runUDPClient(
+                    port: relayPort, inFlight: 4, tally: tally, pool: pool, seed: seed &+ UInt64(index) << 40)
             }
         }
         // Faults and memory samples until the calls are done.
@@ -388,9 +393,16 @@ func run(calls: Int, clients: Int, seed: UInt64) async throws {
     for (kind, count) in counts.errors.sorted(by: { $0.key < $1.key }) {
         print("error[\(kind)]=\(count)")
     }
-    print("faults: dropped_tcp_connections=\(counts.droppedConnections) dropped_udp_replies=\(relay.dropped) hostile_connections=\(counts.hostileConnections)")
-    print(String(format: "seconds=%.1f calls_per_second=%.0f payload_mb=%.0f", seconds, Double(calls) / seconds, Double(counts.bytes) / 1e6))
-    print("server_rss_kib: after_warm_up=\(memory.warm ?? 0) peak_after_warm_up=\(memory.peakAfterWarm) final=\(final) peak=\(peak)")
+    print(
+        "faults: dropped_tcp_connections=\(counts.droppedConnections) dropped_udp_replies=\(relay.dropped) hostile_connections=\(counts.hostileConnections)"
+    )
+    print(
+        String(
+            format: "seconds=%.1f calls_per_second=%.0f payload_mb=%.0f", seconds, Double(calls) / seconds,
+            Double(counts.bytes) / 1e6))
+    print(
+        "server_rss_kib: after_warm_up=\(memory.warm ?? 0) peak_after_warm_up=\(memory.peakAfterWarm) final=\(final) peak=\(peak)"
+    )
 
     // The verdict.
     var problems: [String] = []

@@ -8,8 +8,9 @@ import Logging
 import NIOCore
 import NIOEmbedded
 import ONCRPC
-@testable import ONCRPCNIOTransport
 import XDR
+
+@testable import ONCRPCNIOTransport
 
 struct Failure: Error {}
 
