@@ -196,6 +196,38 @@ struct EmbeddedRPCBindTests {
         }
     }
 
+    @Test func forwardingIsNeverAimedAtAnotherHost() async throws {
+        try await withEmbeddedRPCBind { embedded in
+            // A mapping pointing at another host (made directly in the table: SET from a remote
+            // peer is refused) is never a forwarding target: CALLIT cannot be used as a relay.
+            #expect(
+                embedded.rpcbind.registry.set(
+                    Self.mapping(0x3000_0011, 1, "udp", "192.0.2.10.0.111"), owner: "superuser"))
+            try await withRPCBindClient(port: embedded.port, over: .udp) { rpcbind in
+                let error = await #expect(throws: RPCError.self) {
+                    try await rpcbind.version4.indirect(
+                        RPCBindRemoteCallArguments(prog: 0x3000_0011, vers: 1, proc: 0, args: ByteBuffer()))
+                }
+                #expect(error?.code == .programUnavailable)  // as if it were not registered
+            }
+        }
+    }
+
+    @Test func unsetFromANonLoopbackPeerIsRefused() async throws {
+        let rpcbind = RPCBindServer()
+        #expect(rpcbind.registry.set(Self.mapping(0x3000_0031, 1, "tcp", "0.0.0.0.1.1"), owner: "superuser"))
+        let dispatcher = RPCDispatcher(router: RPCRouter(services: rpcbind.services), logger: Logger(label: "test"))
+        var call = XDRWriter()
+        try RPCCallHeader(
+            xid: 9, rpcVersion: 2, program: 100_000, version: 4, procedure: 2, credentials: .none, verifier: .none
+        ).encode(to: &call)
+        try Self.mapping(0x3000_0031, 1, "").encode(to: &call)
+        let remote = RPCPeer(transport: .tcp, address: "192.0.2.10:700", isLocal: false)
+        let reply = try #require(await dispatcher.handle(record: call.buffer, peer: remote))
+        #expect(try TestProgram.replyHeader(reply).0.body == .denied(.authError(.tooWeak)))
+        #expect(rpcbind.registry.mappings.count == 1)
+    }
+
     @Test func unsetOnlyByTheOwnerOrTheSuperuser() async throws {
         try await withEmbeddedRPCBind { embedded in
             try await withRPCBindClient(port: embedded.port, over: .tcp) { rpcbind in
