@@ -254,26 +254,26 @@ public final class TCPServerTransport: RPCServerTransport {
         }
     }
 
-    /// Closes the listener and every connection now.
-    private func stopNow() {
+    /// Marks the transport stopping, closes the listener and returns the open connections.
+    private func stopListening() -> [any Channel] {
         let (listener, connections) = state.withLock { state -> ((any Channel)?, [any Channel]) in
             state.stopping = true
             return (state.listener, Array(state.connections.values))
         }
         listener?.close(promise: nil)
-        for connection in connections {
+        return connections
+    }
+
+    /// Closes the listener and every connection now.
+    private func stopNow() {
+        for connection in stopListening() {
             connection.close(promise: nil)
         }
     }
 
     /// Stops the transport gracefully.
     public func beginGracefulShutdown() {
-        let (listener, connections) = state.withLock { state -> ((any Channel)?, [any Channel]) in
-            state.stopping = true
-            return (state.listener, Array(state.connections.values))
-        }
-        listener?.close(promise: nil)
-        for connection in connections {
+        for connection in stopListening() {
             // End the stream of calls without touching the socket: the calls in flight are
             // answered, then the connection closes.
             connection.pipeline.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
