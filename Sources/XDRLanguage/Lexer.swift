@@ -204,7 +204,11 @@ public struct Preprocessor {
             if byte == UInt8(ascii: "\"") {
                 var end = index + 1
                 while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\n") {
-                    end += bytes[end] == UInt8(ascii: "\\") ? 2 : 1
+                    // An escape skips the next byte, but never a newline: a string stays on its line.
+                    let escapes =
+                        bytes[end] == UInt8(ascii: "\\") && end + 1 < bytes.count
+                        && bytes[end + 1] != UInt8(ascii: "\n")
+                    end += escapes ? 2 : 1
                 }
                 guard end < bytes.count, bytes[end] == UInt8(ascii: "\"") else {
                     diagnostics.append(Diagnostic(.error, "unterminated string literal", at: at))

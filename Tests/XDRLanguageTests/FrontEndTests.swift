@@ -39,6 +39,18 @@ struct FrontEndTests {
         #expect(errors(source + "struct s { foo x; };") == ["test.x:5:12: error: type 'foo' is not defined"])
     }
 
+    /// Found by fuzzing (Tests/Fuzz/Corpus/FuzzXDRLanguage/string-ending-in-backslash.x): a string
+    /// literal whose line ended in a backslash ran on over the newline without counting it.
+    @Test func aStringEndingInABackslashStopsAtItsLine() {
+        let source = "const A = 1;\n\"abc\\\n\"\nstruct s { foo x; };\n"
+        #expect(
+            errors(source) == [
+                "test.x:2:1: error: unterminated string literal", "test.x:3:1: error: unterminated string literal",
+            ])
+        let next = errors("const A = 1;\n\"x\\\ny\n")
+        #expect(next.contains { $0.hasPrefix("test.x:3:1: error:") && $0.hasSuffix("found 'y'") }, "\(next)")
+    }
+
     @Test func semanticErrors() {
         #expect(errors("struct s { foo x; };") == ["test.x:1:12: error: type 'foo' is not defined"])
         #expect(
