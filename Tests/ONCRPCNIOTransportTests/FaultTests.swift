@@ -97,20 +97,20 @@ struct FaultTests {
     }
 
     @Test func idleConnectionsCloseButBusyOnesStay() async throws {
-        // Generous margins: a loaded machine can take a while between two steps of the test.
-        let tcp = TCPServerTransport.Configuration(idleTimeout: .seconds(1))
+        // Only the server's timing matters here: after the slow call the client sends nothing
+        // more, so a loaded machine delaying the test cannot make the connection look idle.
+        let tcp = TCPServerTransport.Configuration(idleTimeout: .seconds(2))
         try await withLoopbackServer(tcp: tcp) { server in
-            try await withRawConnection(port: server.tcpPort) { connection in
+            try await withRawConnection(port: server.tcpPort, timeout: .seconds(10)) { connection in
                 // A call that runs for over twice the idle timeout keeps the connection.
-                let slow = try await connection.exchange(recordMarked(try sleepCall(xid: 7, milliseconds: 2500)))
+                let slow = try await connection.exchange(recordMarked(try sleepCall(xid: 7, milliseconds: 5000)))
                 #expect(try TestProgram.replyHeader(try #require(slow)).0.xid == 7)
-                try expectEchoReply(try await connection.exchange(recordMarked(try echoCall(xid: 6))), xid: 6)
-                // Then silence: the server closes the connection (an orderly close or a reset).
+                // Then silence: the server closes the connection.
                 let clock = ContinuousClock()
                 let start = clock.now
                 let afterSilence = try? await connection.exchange(ByteBuffer())
                 #expect(afterSilence == nil)
-                #expect(clock.now - start < .seconds(5))
+                #expect(clock.now - start < .seconds(8))
             }
         }
     }
