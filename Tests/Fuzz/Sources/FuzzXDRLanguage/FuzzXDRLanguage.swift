@@ -26,12 +26,14 @@ func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         guard failure.diagnostics.contains(where: { $0.severity == .error }) else {
             fatalError("compilation failed without an error: \(failure)")
         }
-        // Lines count from 1; a column may point one past the end of its line.
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        // Lines (split at newline bytes of the text's UTF-8, as the lexer reads it: invalid bytes
+        // are replaced, and "\r\n" stays two bytes) count from 1; columns count bytes from 1 and
+        // may point one past the end of a line.
+        let lines = Array(text.utf8).split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         for diagnostic in failure.diagnostics where diagnostic.location.file == "fuzz.x" {
             let location = diagnostic.location
             guard location.line >= 1, location.line <= lines.count, location.column >= 1,
-                location.column <= lines[location.line - 1].utf8.count + 1
+                location.column <= lines[location.line - 1].count + 1
             else {
                 fatalError("a diagnostic outside the text: \(diagnostic)")
             }
