@@ -176,7 +176,7 @@ struct FaultTests {
                         resultType: XDRVoid.self, options: RPCCallOptions(timeout: .milliseconds(300)))
                 }
                 #expect(hung?.code == .timedOut)
-                #expect(clock.now - start < .seconds(3))
+                #expect(clock.now - start < .seconds(10))  // generous: a loaded machine delays the test too
                 let echoed = try await client.call(
                     program: program, version: 1, procedure: 1, arguments: "still here", resultType: String.self)
                 #expect(echoed == "still here")
@@ -221,7 +221,7 @@ struct FaultTests {
         }
         let start = clock.now
         try? await serving.value
-        #expect(clock.now - start < .seconds(3))
+        #expect(clock.now - start < .seconds(10))  // generous: a loaded machine delays the test too
         // Every handler was cancelled, none left running.
         #expect(counters.cancelledSleeps == 8)
     }
