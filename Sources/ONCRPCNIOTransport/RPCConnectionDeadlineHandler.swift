@@ -45,18 +45,22 @@ final class RPCConnectionDeadlineHandler: ChannelInboundHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        lastRead = .now()
-        if idleTimer == nil {
-            scheduleIdleCheck(context: context, at: lastRead)
-        }
+        startIdleClock(context: context)
         context.fireChannelActive()
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive, idleTimer == nil {
-            lastRead = .now()
-            scheduleIdleCheck(context: context, at: lastRead)
+        // An accepted connection may already be active when the pipeline is built.
+        if context.channel.isActive {
+            startIdleClock(context: context)
         }
+    }
+
+    /// Starts counting idleness from now, once per connection.
+    private func startIdleClock(context: ChannelHandlerContext) {
+        guard idleTimer == nil else { return }
+        lastRead = .now()
+        scheduleIdleCheck(context: context, at: lastRead)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -70,9 +74,7 @@ final class RPCConnectionDeadlineHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let bytes = unwrapInboundIn(data)
         let startedRecord = follow(bytes)
-        if idleTimeout != nil || (recordTimeout != nil && midRecord) {
-            lastRead = .now()
-        }
+        lastRead = .now()
         if midRecord {
             if startedRecord || recordStart == nil {
                 recordStart = lastRead
