@@ -25,11 +25,21 @@ let package = Package(
             ],
             swiftSettings: swift6
         ),
+        // The re-encoding check the decoding targets share.
+        .target(
+            name: "FuzzSupport",
+            dependencies: [
+                .product(name: "XDR", package: "swift-oncrpc"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swift6
+        ),
         // Decoding each interop type, then re-encoding: the same bytes, or a clean error.
         .executableTarget(
             name: "FuzzXDR",
             dependencies: [
                 "CLibFuzzer",
+                "FuzzSupport",
                 "InteropTypes",
                 .product(name: "XDR", package: "swift-oncrpc"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -51,6 +61,7 @@ let package = Package(
             name: "FuzzRPCMessage",
             dependencies: [
                 "CLibFuzzer",
+                "FuzzSupport",
                 .product(name: "ONCRPC", package: "swift-oncrpc"),
                 .product(name: "XDR", package: "swift-oncrpc"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -2,23 +2,10 @@
 // AUTH_SYS credentials inside a call, and the duplicate-request cache's key of a call. Whatever
 // decodes (strictly) must encode back to the bytes it was read from; whatever does not must fail
 // with an XDRDecodingError.
+import FuzzSupport
 import NIOCore
 import ONCRPC
 import XDR
-
-func check<T>(_ what: String, read: ByteBuffer, _ encode: (inout XDRWriter) throws -> T) {
-    var writer = XDRWriter()
-    do {
-        _ = try encode(&writer)
-    } catch {
-        fatalError("a decoded \(what) does not encode: \(error)")
-    }
-    guard writer.buffer == read else {
-        fatalError(
-            "\(what) re-encodes differently:\n read    \(read.hexDump(format: .plain))\n"
-                + " written \(writer.buffer.hexDump(format: .plain))")
-    }
-}
 
 /// One input: returns 0, or traps.
 func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -36,19 +23,19 @@ func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let read = input.getSlice(at: input.readerIndex, length: input.readableBytes - reader.remainingBytes)!
     switch header {
     case .call(let call):
-        check("call header", read: read) { try call.encode(to: &$0) }
+        expectSameBytes("call header", read: read) { try call.encode(to: &$0) }
         if call.credentials.flavor == .sys {
             var credentials = XDRReader(buffer: call.credentials.body, options: .strict)
             if let parameters = try? AuthSysParameters(from: &credentials) {
                 let body = call.credentials.body
-                check(
+                expectSameBytes(
                     "AUTH_SYS credentials",
                     read: body.getSlice(at: body.readerIndex, length: body.readableBytes - credentials.remainingBytes)!
                 ) { try parameters.encode(to: &$0) }
             }
         }
     case .reply(let reply):
-        check("reply header", read: read) { try reply.encode(to: &$0) }
+        expectSameBytes("reply header", read: read) { try reply.encode(to: &$0) }
     }
     return 0
 }

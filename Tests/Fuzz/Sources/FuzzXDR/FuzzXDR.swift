@@ -2,6 +2,7 @@
 // picks the type, the rest is its XDR. Whatever decodes (strictly: zero padding, bool 0 or 1)
 // must encode back to exactly the bytes it was read from; whatever does not must fail with an
 // XDRDecodingError, within the allocation budget.
+import FuzzSupport
 import InteropTypes
 import NIOCore
 import XDR
@@ -20,17 +21,8 @@ func roundTrip<T: XDRCodable>(_ type: T.Type, _ input: ByteBuffer) {
         fatalError("decoding \(T.self) threw something other than an XDRDecodingError: \(error)")
     }
     let consumed = input.readableBytes - reader.remainingBytes
-    let read = input.getSlice(at: input.readerIndex, length: consumed)!
-    var writer = XDRWriter()
-    do {
-        try value.encode(to: &writer)
-    } catch {
-        fatalError("a decoded \(T.self) does not encode: \(error)")
-    }
-    guard writer.buffer == read else {
-        fatalError(
-            "\(T.self) re-encodes differently:\n read    \(read.hexDump(format: .plain))\n"
-                + " written \(writer.buffer.hexDump(format: .plain))")
+    expectSameBytes("\(T.self)", read: input.getSlice(at: input.readerIndex, length: consumed)!) {
+        try value.encode(to: &$0)
     }
 }
 
