@@ -59,8 +59,10 @@ extension ByteBuffer {
     @discardableResult
     public mutating func writeXDR<T: XDREncodable>(_ value: T) throws -> Int {
         let start = self.writerIndex
-        var writer = XDRWriter(buffer: self)
-        self = .xdrEmpty  // leave the writer the only owner so the write does not copy
+        // Hand the storage over so that the writer is its only owner and does not copy it.
+        var taken = ByteBuffer.xdrEmpty
+        swap(&self, &taken)
+        var writer = XDRWriter(buffer: consume taken)
         defer { self = writer.buffer }
         try value.encode(to: &writer)
         return writer.buffer.writerIndex - start

@@ -6,9 +6,24 @@ public import NIOCore
 /// remain before anything is allocated; the total allocated is bounded by
 /// ``XDRDecodingOptions/maximumAllocation`` and nesting by ``XDRDecodingOptions/maximumDepth``.
 /// Opaque data is returned as a slice of the input buffer, not a copy.
+///
+/// The reader loads straight from the buffer's memory, as libtirpc's `xdrmem` does: each item
+/// costs one bounds comparison and a load.
 public struct XDRReader {
-    /// The remaining input; its reader index advances as values are read.
-    public var buffer: ByteBuffer
+    /// The input. Its reader index is brought up to date when it is read through ``buffer``;
+    /// `position` is the truth while reading.
+    @usableFromInline
+    var storage: ByteBuffer
+    /// The first byte of `storage`'s memory; valid while `storage` is held and not mutated.
+    @usableFromInline
+    var base: UnsafeRawPointer?
+    /// The index in `storage` of the next byte to read.
+    @usableFromInline
+    var position: Int
+    /// The index in `storage` just past the last readable byte (its writer index).
+    @usableFromInline
+    var end: Int
+
     /// The limits and strictness in force.
     public let options: XDRDecodingOptions
 
@@ -19,31 +34,81 @@ public struct XDRReader {
     @usableFromInline
     var allocationBudget: Int
 
+    /// The remaining input; its reader index advances as values are read.
+    @inlinable
+    public var buffer: ByteBuffer {
+        get {
+            var current = storage
+            current.moveReaderIndex(to: position)
+            return current
+        }
+        _modify {
+            storage.moveReaderIndex(to: position)
+            defer { attach() }
+            yield &storage
+        }
+        set {
+            storage = newValue
+            attach()
+        }
+    }
+
     /// Creates a reader over the readable bytes of `buffer`.
     @inlinable
     public init(buffer: ByteBuffer, options: XDRDecodingOptions = .default) {
-        self.buffer = buffer
+        self.storage = buffer
+        self.base = nil
+        self.position = 0
+        self.end = 0
         self.options = options
         self.origin = buffer.readerIndex
         self.allocationBudget = options.maximumAllocation
+        attach()
+    }
+
+    /// Takes `storage`'s memory for direct loads.
+    @inlinable
+    mutating func attach() {
+        position = storage.readerIndex
+        end = storage.writerIndex
+        base = storage.withVeryUnsafeBytes { $0.baseAddress }
+    }
+
+    /// Loads a big-endian integer at the read position and moves past it, or returns `nil` when
+    /// too few bytes remain.
+    @inlinable
+    @inline(__always)
+    mutating func load<T: FixedWidthInteger>(_ type: T.Type) -> T? {
+        let size = MemoryLayout<T>.size
+        guard end &- position >= size else { return nil }
+        let value = base.unsafelyUnwrapped.loadUnaligned(fromByteOffset: position, as: T.self)
+        position &+= size
+        return T(bigEndian: value)
+    }
+
+    /// The `count` bytes at the read position, without moving past them. The caller has checked
+    /// that they are there.
+    @inlinable
+    func bytes(count: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: count == 0 ? nil : base.unsafelyUnwrapped + position, count: count)
     }
 
     /// The number of bytes consumed so far.
     @inlinable
-    public var offset: Int { buffer.readerIndex - origin }
+    public var offset: Int { position - origin }
 
     /// The number of bytes not yet read.
     @inlinable
-    public var remainingBytes: Int { buffer.readableBytes }
+    public var remainingBytes: Int { end - position }
 
     /// Throws ``XDRDecodingError/Code/trailingBytes`` unless every byte has been read.
     @inlinable
     public func expectEnd() throws {
-        if buffer.readableBytes != 0 {
+        if remainingBytes != 0 {
             throw XDRDecodingError(
                 code: .trailingBytes,
                 offset: offset,
-                message: "\(buffer.readableBytes) bytes left after a complete value"
+                message: "\(remainingBytes) bytes left after a complete value"
             )
         }
     }
@@ -59,7 +124,7 @@ public struct XDRReader {
         XDRDecodingError(
             code: .truncated,
             offset: offset,
-            message: "needed \(count) bytes for \(what), \(buffer.readableBytes) remain"
+            message: "needed \(count) bytes for \(what), \(remainingBytes) remain"
         )
     }
 
@@ -68,7 +133,7 @@ public struct XDRReader {
     /// Reads an XDR `int`.
     @inlinable
     public mutating func readInt32() throws -> Int32 {
-        guard let value = buffer.readInteger(endianness: .big, as: Int32.self) else {
+        guard let value = load(Int32.self) else {
             throw truncated(needing: 4, what: "int")
         }
         return value
@@ -77,7 +142,7 @@ public struct XDRReader {
     /// Reads an XDR `unsigned int`.
     @inlinable
     public mutating func readUInt32() throws -> UInt32 {
-        guard let value = buffer.readInteger(endianness: .big, as: UInt32.self) else {
+        guard let value = load(UInt32.self) else {
             throw truncated(needing: 4, what: "unsigned int")
         }
         return value
@@ -86,7 +151,7 @@ public struct XDRReader {
     /// Reads an XDR `hyper`.
     @inlinable
     public mutating func readInt64() throws -> Int64 {
-        guard let value = buffer.readInteger(endianness: .big, as: Int64.self) else {
+        guard let value = load(Int64.self) else {
             throw truncated(needing: 8, what: "hyper")
         }
         return value
@@ -95,7 +160,7 @@ public struct XDRReader {
     /// Reads an XDR `unsigned hyper`.
     @inlinable
     public mutating func readUInt64() throws -> UInt64 {
-        guard let value = buffer.readInteger(endianness: .big, as: UInt64.self) else {
+        guard let value = load(UInt64.self) else {
             throw truncated(needing: 8, what: "unsigned hyper")
         }
         return value
@@ -105,7 +170,7 @@ public struct XDRReader {
     /// ``XDRDecodingOptions/strictBool`` is off, when any non-zero value is `true`.
     @inlinable
     public mutating func readBool() throws -> Bool {
-        guard let value = buffer.readInteger(endianness: .big, as: UInt32.self) else {
+        guard let value = load(UInt32.self) else {
             throw truncated(needing: 4, what: "bool")
         }
         switch value {
@@ -127,7 +192,7 @@ public struct XDRReader {
     /// Reads an XDR `float`, keeping its bit pattern exactly (NaN payloads included).
     @inlinable
     public mutating func readFloat() throws -> Float {
-        guard let bits = buffer.readInteger(endianness: .big, as: UInt32.self) else {
+        guard let bits = load(UInt32.self) else {
             throw truncated(needing: 4, what: "float")
         }
         return Float(bitPattern: bits)
@@ -136,7 +201,7 @@ public struct XDRReader {
     /// Reads an XDR `double`, keeping its bit pattern exactly (NaN payloads included).
     @inlinable
     public mutating func readDouble() throws -> Double {
-        guard let bits = buffer.readInteger(endianness: .big, as: UInt64.self) else {
+        guard let bits = load(UInt64.self) else {
             throw truncated(needing: 8, what: "double")
         }
         return Double(bitPattern: bits)
@@ -145,10 +210,7 @@ public struct XDRReader {
     /// Reads an XDR `quadruple` as its 16 bytes.
     @inlinable
     public mutating func readQuadruple() throws -> XDRQuadruple {
-        guard buffer.readableBytes >= 16,
-            let high = buffer.readInteger(endianness: .big, as: UInt64.self),
-            let low = buffer.readInteger(endianness: .big, as: UInt64.self)
-        else {
+        guard remainingBytes >= 16, let high = load(UInt64.self), let low = load(UInt64.self) else {
             throw truncated(needing: 16, what: "quadruple")
         }
         return XDRQuadruple(highBits: high, lowBits: low)
@@ -173,22 +235,18 @@ public struct XDRReader {
     /// Skips the padding after `length` bytes of data, checking it is zero under strict padding.
     @inlinable
     public mutating func skipPadding(forLength length: Int) throws {
-        let pad = (4 - (length & 3)) & 3
+        let pad = (4 &- (length & 3)) & 3
         guard pad != 0 else { return }
-        guard buffer.readableBytes >= pad else {
+        guard remainingBytes >= pad else {
             throw truncated(needing: pad, what: "padding")
         }
         if options.strictPadding {
-            let start = buffer.readerIndex
-            for index in start..<(start + pad) where buffer.getInteger(at: index, as: UInt8.self) != 0 {
-                throw XDRDecodingError(
-                    code: .nonZeroPadding,
-                    offset: offset + (index - start),
-                    message: "padding byte is not zero"
-                )
+            let padding = bytes(count: pad)
+            for index in 0..<pad where padding[index] != 0 {
+                throw XDRDecodingError(code: .nonZeroPadding, offset: offset + index, message: "padding byte is not zero")
             }
         }
-        buffer.moveReaderIndex(forwardBy: pad)
+        position &+= pad
     }
 
     // MARK: Lengths and budgets
@@ -206,11 +264,11 @@ public struct XDRReader {
                 message: "\(what) length \(length) exceeds its maximum of \(maxLength)"
             )
         }
-        if minimumUnitSize > 0, length > buffer.readableBytes / minimumUnitSize {
+        if minimumUnitSize > 0, length > remainingBytes / minimumUnitSize {
             throw XDRDecodingError(
                 code: .truncated,
                 offset: start,
-                message: "\(what) length \(length) needs more than the \(buffer.readableBytes) bytes remaining"
+                message: "\(what) length \(length) needs more than the \(remainingBytes) bytes remaining"
             )
         }
         return length
@@ -250,10 +308,11 @@ public struct XDRReader {
     /// Reads fixed-length opaque data (`opaque x[length]`) as a slice of the input.
     @inlinable
     public mutating func readFixedOpaque(length: Int) throws -> ByteBuffer {
-        let padded = length + ((4 - (length & 3)) & 3)
-        guard buffer.readableBytes >= padded, let bytes = buffer.readSlice(length: length) else {
+        let padded = length &+ ((4 &- (length & 3)) & 3)
+        guard length >= 0, remainingBytes >= padded, let bytes = storage.getSlice(at: position, length: length) else {
             throw truncated(needing: padded, what: "fixed opaque")
         }
+        position &+= length
         try skipPadding(forLength: length)
         return bytes
     }
@@ -270,8 +329,10 @@ public struct XDRReader {
     public mutating func readVariableOpaqueBytes(maxLength: Int? = nil) throws -> [UInt8] {
         let length = try readLength(maxLength: maxLength, minimumUnitSize: 1, what: "opaque")
         try reserveAllocation(length)
-        var slice = try readFixedOpaque(length: length)
-        return slice.readBytes(length: length) ?? []
+        let array = [UInt8](bytes(count: length))
+        position &+= length
+        try skipPadding(forLength: length)
+        return array
     }
 
     /// Reads an XDR `string<maxLength>`, which must be valid UTF-8.
@@ -280,14 +341,34 @@ public struct XDRReader {
         let start = offset
         let length = try readLength(maxLength: maxLength, minimumUnitSize: 1, what: "string")
         try reserveAllocation(length)
-        let bytes = try readFixedOpaque(length: length)
-        let string = bytes.readableBytesView.withContiguousStorageIfAvailable {
-            String(validating: $0, as: UTF8.self)
-        }
-        guard let string = string ?? String(validating: Array(bytes.readableBytesView), as: UTF8.self) else {
+        // readLength has checked that the bytes are there.
+        let utf8 = UnsafeBufferPointer(start: bytes(count: length).baseAddress?.assumingMemoryBound(to: UInt8.self), count: length)
+        // ASCII, the common case, needs no validation beyond its top bits.
+        let validated = Self.isASCII(utf8) ? String(decoding: utf8, as: UTF8.self) : String(validating: utf8, as: UTF8.self)
+        guard let string = validated else {
             throw XDRDecodingError(code: .invalidUTF8, offset: start + 4, message: "string is not valid UTF-8")
         }
+        position &+= length
+        try skipPadding(forLength: length)
         return string
+    }
+
+    /// Whether every byte is below 0x80, tested a word at a time.
+    @inlinable
+    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let start = bytes.baseAddress else { return true }
+        let raw = UnsafeRawPointer(start)
+        var index = 0
+        var bits: UInt64 = 0
+        while index &+ 8 <= bytes.count {
+            bits |= raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            index &+= 8
+        }
+        while index < bytes.count {
+            bits |= UInt64(bytes[index])
+            index &+= 1
+        }
+        return bits & 0x8080_8080_8080_8080 == 0
     }
 
     /// Reads an XDR `string<maxLength>` as raw bytes, for peers whose strings are not UTF-8.

@@ -5,20 +5,126 @@ public import NIOCore
 /// Every item is big-endian and padded with zero bytes to a multiple of four. Methods that take
 /// a maximum length throw ``XDREncodingError`` when the value is longer, so a peer is never
 /// sent something it must reject.
+///
+/// The writer stores straight into the buffer's memory, as libtirpc's `xdrmem` does: each item
+/// costs a capacity comparison and a store, with no per-item uniqueness or exclusivity checks.
+/// It owns its buffer's storage uniquely while it writes (a shared buffer is copied when the
+/// writer takes it, as any `ByteBuffer` write would) and grows it geometrically when full.
 public struct XDRWriter {
+    /// The buffer written to. Its writer index is brought up to date when it is read through
+    /// ``buffer``; `position` is the truth while writing.
+    @usableFromInline
+    var storage: ByteBuffer
+    /// The first byte of `storage`'s memory; valid while `storage` is held, unique and not resized.
+    @usableFromInline
+    var base: UnsafeMutableRawPointer?
+    /// The index in `storage` of the next byte to write.
+    @usableFromInline
+    var position: Int
+    /// `storage`'s capacity when `base` was taken.
+    @usableFromInline
+    var limit: Int
+
     /// The bytes written so far (and whatever the buffer held before).
-    public var buffer: ByteBuffer
+    @inlinable
+    public var buffer: ByteBuffer {
+        get {
+            var current = storage
+            current.moveWriterIndex(to: position)
+            return current
+        }
+        _modify {
+            storage.moveWriterIndex(to: position)
+            defer { attach() }
+            yield &storage
+        }
+        set {
+            storage = newValue
+            attach()
+        }
+    }
 
     /// Creates a writer that appends to `buffer`.
     @inlinable
-    public init(buffer: ByteBuffer) {
-        self.buffer = buffer
+    public init(buffer: consuming ByteBuffer) {
+        self.storage = buffer
+        self.base = nil
+        self.position = 0
+        self.limit = 0
+        attach()
     }
 
     /// Creates a writer with a new buffer of `capacity` bytes.
     @inlinable
     public init(capacity: Int = 256) {
-        self.buffer = ByteBufferAllocator().buffer(capacity: capacity)
+        self.init(buffer: ByteBufferAllocator().buffer(capacity: capacity))
+    }
+
+    /// Takes `storage`'s memory for direct writes, copying it first if it is shared.
+    @inlinable
+    mutating func attach() {
+        position = storage.writerIndex
+        let memory = storage.withVeryUnsafeMutableBytes { $0 }
+        base = memory.baseAddress
+        limit = memory.count
+    }
+
+    /// Grows the buffer so that `count` more bytes fit after `position`.
+    @inlinable
+    @inline(never)
+    mutating func grow(toFit count: Int) {
+        storage.moveWriterIndex(to: position)
+        storage.reserveCapacity(minimumWritableBytes: count)
+        attach()
+    }
+
+    /// Makes room for `count` bytes and returns where they go; the caller advances `position`.
+    @inlinable
+    @inline(__always)
+    mutating func room(_ count: Int) -> UnsafeMutableRawPointer {
+        if _slowPath(limit &- position < count) {
+            grow(toFit: count)
+        }
+        return base.unsafelyUnwrapped + position
+    }
+
+    /// Stores `value` big-endian at the write position.
+    @inlinable
+    @inline(__always)
+    mutating func store<T: FixedWidthInteger>(_ value: T) {
+        let size = MemoryLayout<T>.size
+        room(size).storeBytes(of: value.bigEndian, as: T.self)
+        position &+= size
+    }
+
+    /// Copies `bytes` to the write position.
+    @inlinable
+    mutating func store(bytes: UnsafeRawBufferPointer) {
+        guard let source = bytes.baseAddress, bytes.count > 0 else { return }
+        room(bytes.count).copyMemory(from: source, byteCount: bytes.count)
+        position &+= bytes.count
+    }
+
+    /// Copies the readable bytes of `bytes` to the write position.
+    @inlinable
+    mutating func store(buffer bytes: ByteBuffer) {
+        bytes.withUnsafeReadableBytes { store(bytes: $0) }
+    }
+
+    /// Copies any collection of bytes to the write position.
+    @inlinable
+    mutating func store<Bytes: Collection<UInt8>>(collection bytes: Bytes) {
+        let done: Void? = bytes.withContiguousStorageIfAvailable { store(bytes: UnsafeRawBufferPointer($0)) }
+        if done == nil {
+            let count = bytes.count
+            let target = room(count)
+            var index = 0
+            for byte in bytes {
+                target.storeBytes(of: byte, toByteOffset: index, as: UInt8.self)
+                index += 1
+            }
+            position &+= count
+        }
     }
 
     // MARK: Fixed-size items
@@ -26,56 +132,56 @@ public struct XDRWriter {
     /// Writes an XDR `int`.
     @inlinable
     public mutating func writeInt32(_ value: Int32) {
-        buffer.writeInteger(value, endianness: .big)
+        store(value)
     }
 
     /// Writes an XDR `unsigned int`.
     @inlinable
     public mutating func writeUInt32(_ value: UInt32) {
-        buffer.writeInteger(value, endianness: .big)
+        store(value)
     }
 
     /// Writes an XDR `hyper`.
     @inlinable
     public mutating func writeInt64(_ value: Int64) {
-        buffer.writeInteger(value, endianness: .big)
+        store(value)
     }
 
     /// Writes an XDR `unsigned hyper`.
     @inlinable
     public mutating func writeUInt64(_ value: UInt64) {
-        buffer.writeInteger(value, endianness: .big)
+        store(value)
     }
 
     /// Writes an XDR `bool` (0 or 1).
     @inlinable
     public mutating func writeBool(_ value: Bool) {
-        buffer.writeInteger(value ? 1 as UInt32 : 0, endianness: .big)
+        store(value ? 1 as UInt32 : 0)
     }
 
     /// Writes an XDR `float`: the IEEE single-precision bit pattern, unchanged.
     @inlinable
     public mutating func writeFloat(_ value: Float) {
-        buffer.writeInteger(value.bitPattern, endianness: .big)
+        store(value.bitPattern)
     }
 
     /// Writes an XDR `double`: the IEEE double-precision bit pattern, unchanged.
     @inlinable
     public mutating func writeDouble(_ value: Double) {
-        buffer.writeInteger(value.bitPattern, endianness: .big)
+        store(value.bitPattern)
     }
 
     /// Writes an XDR `quadruple`: its 16 bytes, unchanged.
     @inlinable
     public mutating func writeQuadruple(_ value: XDRQuadruple) {
-        buffer.writeInteger(value.highBits, endianness: .big)
-        buffer.writeInteger(value.lowBits, endianness: .big)
+        store(value.highBits)
+        store(value.lowBits)
     }
 
     /// Writes an XDR `enum` from its raw value.
     @inlinable
     public mutating func writeEnum<E: RawRepresentable>(_ value: E) where E.RawValue == Int32 {
-        buffer.writeInteger(value.rawValue, endianness: .big)
+        store(value.rawValue)
     }
 
     // MARK: Padding
@@ -83,9 +189,10 @@ public struct XDRWriter {
     /// Writes the zero bytes that pad `length` bytes of data to a multiple of four.
     @inlinable
     public mutating func writePadding(forLength length: Int) {
-        let pad = (4 - (length & 3)) & 3
+        let pad = (4 &- (length & 3)) & 3
         if pad != 0 {
-            buffer.writeRepeatingByte(0, count: pad)
+            room(pad).initializeMemory(as: UInt8.self, repeating: 0, count: pad)
+            position &+= pad
         }
     }
 
@@ -97,7 +204,7 @@ public struct XDRWriter {
         guard bytes.readableBytes == length else {
             throw XDREncodingError.fixedLength(bytes.readableBytes, expected: length, what: "opaque")
         }
-        buffer.writeImmutableBuffer(bytes)
+        store(buffer: bytes)
         writePadding(forLength: length)
     }
 
@@ -107,7 +214,7 @@ public struct XDRWriter {
         guard bytes.count == length else {
             throw XDREncodingError.fixedLength(bytes.count, expected: length, what: "opaque")
         }
-        buffer.writeBytes(bytes)
+        store(collection: bytes)
         writePadding(forLength: length)
     }
 
@@ -122,8 +229,8 @@ public struct XDRWriter {
     public mutating func writeVariableOpaque<Bytes: Collection<UInt8>>(bytes: Bytes, maxLength: Int? = nil) throws {
         let length = bytes.count
         try checkLength(length, maxLength: maxLength, what: "opaque")
-        buffer.writeInteger(UInt32(truncatingIfNeeded: length), endianness: .big)
-        buffer.writeBytes(bytes)
+        store(UInt32(truncatingIfNeeded: length))
+        store(collection: bytes)
         writePadding(forLength: length)
     }
 
@@ -132,8 +239,8 @@ public struct XDRWriter {
     public mutating func writeString(_ string: String, maxLength: Int? = nil) throws {
         let length = string.utf8.count
         try checkLength(length, maxLength: maxLength, what: "string")
-        buffer.writeInteger(UInt32(truncatingIfNeeded: length), endianness: .big)
-        buffer.writeString(string)
+        store(UInt32(truncatingIfNeeded: length))
+        store(collection: string.utf8)
         writePadding(forLength: length)
     }
 
@@ -148,8 +255,8 @@ public struct XDRWriter {
     mutating func writeLengthPrefixed(_ bytes: ByteBuffer, maxLength: Int?, what: StaticString) throws {
         let length = bytes.readableBytes
         try checkLength(length, maxLength: maxLength, what: what)
-        buffer.writeInteger(UInt32(truncatingIfNeeded: length), endianness: .big)
-        buffer.writeImmutableBuffer(bytes)
+        store(UInt32(truncatingIfNeeded: length))
+        store(buffer: bytes)
         writePadding(forLength: length)
     }
 
@@ -185,10 +292,8 @@ public struct XDRWriter {
     @inlinable
     public mutating func writeArray<T: XDREncodable>(_ elements: [T], maxCount: Int? = nil) throws {
         try checkLength(elements.count, maxLength: maxCount, what: "array")
-        buffer.writeInteger(UInt32(truncatingIfNeeded: elements.count), endianness: .big)
-        for element in elements {
-            try element.encode(to: &self)
-        }
+        store(UInt32(truncatingIfNeeded: elements.count))
+        try writeElements(elements) { try $1.encode(to: &$0) }
     }
 
     /// Writes a variable-length array whose elements are written by `element`.
@@ -199,10 +304,8 @@ public struct XDRWriter {
         element: (inout XDRWriter, T) throws -> Void
     ) throws {
         try checkLength(elements.count, maxLength: maxCount, what: "array")
-        buffer.writeInteger(UInt32(truncatingIfNeeded: elements.count), endianness: .big)
-        for value in elements {
-            try element(&self, value)
-        }
+        store(UInt32(truncatingIfNeeded: elements.count))
+        try writeElements(elements, element)
     }
 
     /// Writes a fixed-length array (`T x[count]`): each element, no count.
@@ -211,9 +314,7 @@ public struct XDRWriter {
         guard elements.count == count else {
             throw XDREncodingError.fixedLength(elements.count, expected: count, what: "array")
         }
-        for element in elements {
-            try element.encode(to: &self)
-        }
+        try writeElements(elements) { try $1.encode(to: &$0) }
     }
 
     /// Writes a fixed-length array whose elements are written by `element`.
@@ -226,8 +327,14 @@ public struct XDRWriter {
         guard elements.count == count else {
             throw XDREncodingError.fixedLength(elements.count, expected: count, what: "array")
         }
-        for value in elements {
-            try element(&self, value)
+        try writeElements(elements, element)
+    }
+
+    /// Writes each element in place (borrowed from the array's storage, not copied out of it).
+    @inlinable
+    mutating func writeElements<T>(_ elements: [T], _ element: (inout XDRWriter, T) throws -> Void) throws {
+        for index in elements.indices {
+            try element(&self, elements[index])
         }
     }
 
