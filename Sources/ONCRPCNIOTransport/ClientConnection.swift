@@ -120,10 +120,17 @@ final class ClientConnection: Sendable {
     ) async throws -> ByteBuffer {
         let channel = try await self.channel()
         let promise = channel.eventLoop.makePromise(of: ByteBuffer.self)
-        channel.writeAndFlush(OutstandingCall(xid: xid, message: call, options: options, promise: promise))
-            .whenFailure { error in
+        let outstanding = OutstandingCall(xid: xid, message: call, options: options, promise: promise)
+        if channel.eventLoop.inEventLoop, channel.isActive {
+            // On the channel's own thread an active channel cannot close before the handler
+            // registers the call, and a failure after that fails the call through the handler:
+            // no write promise is needed.
+            channel.writeAndFlush(outstanding, promise: nil)
+        } else {
+            channel.writeAndFlush(outstanding).whenFailure { error in
                 promise.fail(RPCError(code: sendFailure, message: "the call could not be sent: \(error)", cause: error))
             }
+        }
         return try await promise.futureResult.get()
     }
 

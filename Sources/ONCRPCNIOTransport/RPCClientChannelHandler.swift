@@ -22,6 +22,10 @@ struct OutstandingCall {
 /// The client side of a stream connection: keeps the calls in flight by xid, completes each with
 /// its reply in whatever order replies come, times them out, and fails them all when the
 /// connection closes. All state lives on the channel's event loop.
+///
+/// Timeouts cost no timer per call: one timer is set for the earliest deadline in flight, and
+/// when it fires it fails the calls that are due and is set again for the next one. Calls with
+/// equal timeouts have increasing deadlines, so a new call rarely moves the timer.
 final class RPCStreamClientHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = OutstandingCall
@@ -29,10 +33,13 @@ final class RPCStreamClientHandler: ChannelDuplexHandler {
 
     private struct Pending {
         var promise: EventLoopPromise<ByteBuffer>
-        var timeout: Scheduled<Void>?
+        var deadline: NIODeadline
+        var timeout: Duration
     }
 
     private var pending: [UInt32: Pending] = [:]
+    /// The timer for the earliest deadline, and that deadline.
+    private var expiry: (timer: Scheduled<Void>, deadline: NIODeadline)?
     private let logger: Logger
 
     init(logger: Logger) {
@@ -41,18 +48,43 @@ final class RPCStreamClientHandler: ChannelDuplexHandler {
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let call = unwrapOutboundIn(data)
-        let xid = call.xid
-        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let timeout = context.eventLoop.scheduleTask(in: TimeAmount(call.options.timeout)) {
-            loopBound.value.expire(xid: xid, after: call.options.timeout)
+        let deadline = NIODeadline.now() + TimeAmount(call.options.timeout)
+        pending[call.xid] = Pending(promise: call.promise, deadline: deadline, timeout: call.options.timeout)
+        if expiry.map({ deadline < $0.deadline }) ?? true {
+            setExpiry(at: deadline, on: context.eventLoop)
         }
-        pending[xid] = Pending(promise: call.promise, timeout: timeout)
         context.write(wrapOutboundOut(call.message), promise: promise)
     }
 
-    private func expire(xid: UInt32, after timeout: Duration) {
-        guard let entry = pending.removeValue(forKey: xid) else { return }
-        entry.promise.fail(RPCError(code: .timedOut, message: "no reply to xid \(xid) within \(timeout)"))
+    private func setExpiry(at deadline: NIODeadline, on eventLoop: any EventLoop) {
+        expiry?.timer.cancel()
+        let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
+        let timer = eventLoop.scheduleTask(deadline: deadline) {
+            loopBound.value.expireDueCalls(on: eventLoop)
+        }
+        expiry = (timer, deadline)
+    }
+
+    /// Fails the calls whose deadline has passed and sets the timer for the next one.
+    private func expireDueCalls(on eventLoop: any EventLoop) {
+        expiry = nil
+        let now = NIODeadline.now()
+        var due: [UInt32] = []
+        var next: NIODeadline? = nil
+        for (xid, entry) in pending {
+            if entry.deadline <= now {
+                due.append(xid)
+            } else if next.map({ entry.deadline < $0 }) ?? true {
+                next = entry.deadline
+            }
+        }
+        for xid in due {
+            guard let entry = pending.removeValue(forKey: xid) else { continue }
+            entry.promise.fail(RPCError(code: .timedOut, message: "no reply to xid \(xid) within \(entry.timeout)"))
+        }
+        if let next {
+            setExpiry(at: next, on: eventLoop)
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -65,7 +97,6 @@ final class RPCStreamClientHandler: ChannelDuplexHandler {
             logger.debug("dropping a reply with an unknown xid", metadata: ["xid": "\(xid)"])
             return
         }
-        entry.timeout?.cancel()
         entry.promise.succeed(record)
     }
 
@@ -83,8 +114,9 @@ final class RPCStreamClientHandler: ChannelDuplexHandler {
     private func failAll(_ error: RPCError) {
         let calls = pending
         pending = [:]
+        expiry?.timer.cancel()
+        expiry = nil
         for entry in calls.values {
-            entry.timeout?.cancel()
             entry.promise.fail(error)
         }
     }
