@@ -11,6 +11,9 @@ public enum RecordMarking {
     /// Bytes a message buffer keeps free before its reader index so a single-fragment header
     /// can be written in place, without a copy or another buffer.
     public static let headroom = 4
+    /// The largest record whose header is written into its own headroom; a larger one gets a
+    /// separate header buffer, so that a shared record's storage is never copied to frame it.
+    static let inPlaceHeaderLimit = 16 << 10
 }
 
 /// Reassembles RFC 5531 record-marked fragments into whole records.
@@ -18,6 +21,11 @@ public enum RecordMarking {
 /// A record may be split over any number of fragments; the decoder checks the record's running
 /// size against ``maximumRecordSize`` as soon as each fragment header arrives, before buffering
 /// any of it, so a header announcing 2 GiB costs only an error.
+///
+/// Fragments stay in the input buffer until the record's last one has arrived; the record is
+/// then joined in place, by moving the later fragments over the headers between them, and
+/// passed on as a slice of the input: no second buffer, however many fragments. A record in one
+/// fragment is a slice with nothing moved.
 public struct RecordMarkingDecoder: ByteToMessageDecoder {
     /// Whole records.
     public typealias InboundOut = ByteBuffer
@@ -34,12 +42,22 @@ public struct RecordMarkingDecoder: ByteToMessageDecoder {
     /// The largest record accepted (the sum of its fragments).
     public let maximumRecordSize: Int
 
-    /// Fragments of the current record received so far (only when a record has several).
-    private var partial: ByteBuffer?
+    /// The most fragment headers one record may have, so that a peer sending empty fragments
+    /// cannot make the decoder hold an unbounded run of headers.
+    let maximumFragmentCount: Int
+
+    /// Bytes of the current record's complete fragments (headers included) at the start of the
+    /// input; they are left there until the last fragment arrives.
+    private var scanned = 0
+    /// The payload bytes of those fragments.
+    private var payload = 0
+    /// How many fragments they are.
+    private var fragments = 0
 
     /// Creates a decoder that accepts records of at most `maximumRecordSize` bytes.
     public init(maximumRecordSize: Int = 4 << 20) {
         self.maximumRecordSize = maximumRecordSize
+        self.maximumFragmentCount = max(16 << 10, maximumRecordSize / 16)
     }
 
     /// Passes on each whole record in the buffer.
@@ -50,37 +68,69 @@ public struct RecordMarkingDecoder: ByteToMessageDecoder {
     }
 
     /// Takes one whole record out of `buffer` if one is there (exposed for transports that do
-    /// not use a channel pipeline, and for tests).
+    /// not use a channel pipeline, and for tests). Bytes of an incomplete record are left in
+    /// `buffer`: pass the same stream again once more bytes have been appended to it.
     public mutating func decodeRecord(from buffer: inout ByteBuffer) throws -> ByteBuffer? {
         while true {
-            guard let header = buffer.getInteger(at: buffer.readerIndex, endianness: .big, as: UInt32.self) else {
+            guard let header = buffer.getInteger(at: buffer.readerIndex + scanned, endianness: .big, as: UInt32.self)
+            else {
                 return nil
             }
             let length = Int(header & ~RecordMarking.lastFragmentBit)
             let isLast = header & RecordMarking.lastFragmentBit != 0
-            let sizeSoFar = partial?.readableBytes ?? 0
-            if length > maximumRecordSize - sizeSoFar {
-                throw RecordTooLarge(size: sizeSoFar + length, maximum: maximumRecordSize)
+            if length > maximumRecordSize - payload {
+                throw RecordTooLarge(size: payload + length, maximum: maximumRecordSize)
             }
-            guard buffer.readableBytes >= 4 + length else { return nil }
-            buffer.moveReaderIndex(forwardBy: 4)
-            let fragment = buffer.readSlice(length: length)!
+            if fragments >= maximumFragmentCount {
+                throw RecordTooLarge(size: payload + length + 4 * (fragments + 1), maximum: maximumRecordSize)
+            }
+            let missing = 4 + length - (buffer.readableBytes - scanned)
+            guard missing <= 0 else {
+                // Make room for the rest of the fragment at once (its size is within the limit),
+                // rather than growing the buffer step by step as reads arrive.
+                buffer.reserveCapacity(minimumWritableBytes: missing)
+                return nil
+            }
+            if isLast && fragments == 0 {
+                buffer.moveReaderIndex(forwardBy: 4)
+                return buffer.readSlice(length: length)!
+            }
+            scanned += 4 + length
+            payload += length
+            fragments += 1
             if isLast {
-                if var assembled = partial {
-                    partial = nil
-                    assembled.writeImmutableBuffer(fragment)
-                    return assembled
-                }
-                return fragment
-            }
-            if partial == nil {
-                var first = ByteBufferAllocator().buffer(capacity: min(length * 2, maximumRecordSize))
-                first.writeImmutableBuffer(fragment)
-                partial = first
-            } else {
-                partial!.writeImmutableBuffer(fragment)
+                return joinFragments(in: &buffer)
             }
         }
+    }
+
+    /// Joins the `fragments` complete fragments at the start of `buffer` into one record, in
+    /// place, and takes it out of the buffer.
+    private mutating func joinFragments(in buffer: inout ByteBuffer) -> ByteBuffer {
+        let span = scanned
+        buffer.withUnsafeMutableReadableBytes { bytes in
+            let base = bytes.baseAddress!
+            func fragmentLength(at offset: Int) -> Int {
+                Int(UInt32(bigEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) & ~RecordMarking.lastFragmentBit)
+            }
+            // The first fragment's bytes stay where they are; each later one moves down to
+            // follow them, over the header between.
+            var end = 4 + fragmentLength(at: 0)
+            var next = end
+            while next < span {
+                let length = fragmentLength(at: next)
+                (base + end).copyMemory(from: base + next + 4, byteCount: length)
+                end += length
+                next += 4 + length
+            }
+        }
+        buffer.moveReaderIndex(forwardBy: 4)
+        let record = buffer.readSlice(length: payload)!
+        buffer.moveReaderIndex(forwardBy: span - 4 - payload)
+        scanned = 0
+        payload = 0
+        fragments = 0
+        return record
     }
 
     /// Drops a record cut short by the end of the stream.
@@ -92,7 +142,9 @@ public struct RecordMarkingDecoder: ByteToMessageDecoder {
         // A record cut short by the end of the stream is dropped: it has no reply to give.
         while try decode(context: context, buffer: &buffer) == .continue {}
         buffer.clear()
-        partial = nil
+        scanned = 0
+        payload = 0
+        fragments = 0
         return .needMoreData
     }
 }
@@ -102,6 +154,8 @@ public struct RecordMarkingDecoder: ByteToMessageDecoder {
 ///
 /// A record that fits in one fragment and has ``RecordMarking/headroom`` bytes free before its
 /// reader index (as every message this library builds does) gets its header written in place.
+/// A larger record gets its header in a buffer of its own, written before it in one gathered
+/// write: writing into the record's storage would copy all of it if the storage is shared.
 public final class RecordMarkingEncoder: ChannelOutboundHandler, Sendable {
     /// Whole records.
     public typealias OutboundIn = ByteBuffer
@@ -123,7 +177,12 @@ public final class RecordMarkingEncoder: ChannelOutboundHandler, Sendable {
         let length = record.readableBytes
         if length <= maximumFragmentSize {
             let header = RecordMarking.lastFragmentBit | UInt32(length)
-            if record.readerIndex >= RecordMarking.headroom {
+            if length > RecordMarking.inPlaceHeaderLimit {
+                var framing = context.channel.allocator.buffer(capacity: 4)
+                framing.writeInteger(header, endianness: .big)
+                context.write(Self.wrapOutboundOut(framing), promise: nil)
+                context.write(Self.wrapOutboundOut(record), promise: promise)
+            } else if record.readerIndex >= RecordMarking.headroom {
                 record.moveReaderIndex(to: record.readerIndex - RecordMarking.headroom)
                 record.setInteger(header, at: record.readerIndex, endianness: .big)
                 context.write(Self.wrapOutboundOut(record), promise: promise)

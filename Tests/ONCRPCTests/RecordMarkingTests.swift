@@ -59,6 +59,39 @@ struct RecordMarkingTests {
         #expect(try fresh.decodeRecord(from: &exact)?.readableBytes == 10)
     }
 
+    @Test func fragmentsArriveByteByByteAndJoinInPlace() throws {
+        // Fragments of 1, 0, 5 and 3 bytes then a second record, fed one byte at a time: each
+        // record comes out whole, the second one unaffected by the joining of the first.
+        var wire = ByteBuffer()
+        for (length, last) in [(1, false), (0, false), (5, false), (3, true)] {
+            wire.writeInteger(UInt32(length) | (last ? RecordMarking.lastFragmentBit : 0))
+            wire.writeBytes((0..<length).map { UInt8(10 * length + $0) })
+        }
+        wire.writeImmutableBuffer(Self.framed([7, 8, 9], fragmentSize: 2))
+        var decoder = RecordMarkingDecoder(maximumRecordSize: 64)
+        var input = ByteBuffer()
+        var records: [ByteBuffer] = []
+        while let byte = wire.readInteger(as: UInt8.self) {
+            input.writeInteger(byte)
+            while let record = try decoder.decodeRecord(from: &input) { records.append(record) }
+        }
+        #expect(records == [ByteBuffer(bytes: [10, 50, 51, 52, 53, 54, 30, 31, 32]), ByteBuffer(bytes: [7, 8, 9])])
+        #expect(input.readableBytes == 0)
+    }
+
+    @Test func endlessEmptyFragmentsAreRefused() throws {
+        // Empty fragments add nothing to a record's size but must not pile up without bound.
+        var decoder = RecordMarkingDecoder(maximumRecordSize: 1024)
+        var input = ByteBuffer()
+        #expect(throws: RecordMarkingDecoder.RecordTooLarge.self) {
+            for _ in 0..<100_000 {
+                input.writeInteger(UInt32(0))
+                _ = try decoder.decodeRecord(from: &input)
+            }
+        }
+        #expect(input.readableBytes <= 4 * (16 << 10) + 4)
+    }
+
     @Test(arguments: [1, 7, 4096])
     func encoderSplitsRecords(_ fragmentSize: Int) throws {
         let channel = EmbeddedChannel(handler: RecordMarkingEncoder(maximumFragmentSize: fragmentSize))
