@@ -4,7 +4,8 @@ import ONCRPC
 
 /// The server side of a datagram socket, on its event loop: each datagram is one call,
 /// dispatched where it arrives. Calls answered without a handler are answered at once; a call
-/// for a handler runs in a task on the socket's event loop. A retransmitted call is answered
+/// for a handler runs in a task started in place on the socket's event loop (a handler that
+/// does not suspend is answered before the next datagram is read). A retransmitted call is answered
 /// from the duplicate-request cache, or dropped while the first is still running. Datagrams that
 /// come while `maximumCallsInFlight` calls run, or while draining, are dropped (clients
 /// retransmit).
@@ -20,6 +21,10 @@ final class RPCServerDatagramHandler: ChannelInboundHandler {
     /// The tasks of the calls in flight, by a number local to the socket.
     private var tasks: [UInt64: Task<Void, Never>] = [:]
     private var nextTaskNumber: UInt64 = 0
+    /// The number of the task `channelRead` is starting, while it runs synchronously.
+    private var startingTask: UInt64?
+    /// The reply of a task that finished while it was starting (`.some(nil)`: no reply).
+    private var finishedWhileStarting: ByteBuffer??
     private var draining = false
     private var unflushed = false
     private var context: ChannelHandlerContext?
@@ -72,8 +77,11 @@ final class RPCServerDatagramHandler: ChannelInboundHandler {
             let eventLoop = context.eventLoop
             let number = nextTaskNumber
             nextTaskNumber &+= 1
-            // Stored before it can finish: it completes on this event loop, after we return.
-            tasks[number] = Task(executorPreference: executor) { [cache] in
+            // The task starts on this thread: a handler that does not suspend finishes before
+            // `Task.immediate` returns and its reply goes out with the others of this read. One
+            // that suspends completes through `complete`, after it has been stored here.
+            startingTask = number
+            let task = Task.immediate(executorPreference: executor) { [cache] in
                 let reply = await call.run()
                 if let key { cache?.complete(key, reply: reply) }
                 if eventLoop.inEventLoop {
@@ -81,6 +89,14 @@ final class RPCServerDatagramHandler: ChannelInboundHandler {
                 } else {
                     eventLoop.execute { loopBound.value.complete(reply, to: peerAddress, task: number) }
                 }
+            }
+            startingTask = nil
+            if let reply = finishedWhileStarting {
+                finishedWhileStarting = nil
+                inFlight -= 1
+                if let reply { send(reply, to: peerAddress, context: context) }
+            } else {
+                tasks[number] = task
             }
         }
     }
@@ -99,6 +115,11 @@ final class RPCServerDatagramHandler: ChannelInboundHandler {
     }
 
     private func complete(_ reply: ByteBuffer?, to peer: SocketAddress, task: UInt64) {
+        if startingTask == task {
+            // Finished without suspending, inside `channelRead`: it sends the reply.
+            finishedWhileStarting = .some(reply)
+            return
+        }
         inFlight -= 1
         tasks.removeValue(forKey: task)
         if let reply, let context {

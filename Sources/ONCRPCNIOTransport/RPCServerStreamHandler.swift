@@ -4,8 +4,9 @@ import ONCRPC
 
 /// The server side of one stream connection, on its event loop: each call record is dispatched
 /// where it arrives. Calls answered without a handler are answered at once; a call for a handler
-/// runs in a task on the connection's event loop, and its reply is written when it finishes, in
-/// whatever order calls finish. While `maximumCallsInFlight` calls run, records already read
+/// runs in a task started in place on the connection's event loop (a handler that does not
+/// suspend is answered at once too), and its reply is written when it finishes, in whatever
+/// order calls finish. While `maximumCallsInFlight` calls run, records already read
 /// wait in order (a single read can hold many) and reading pauses until they are dispatched.
 ///
 /// The connection ends when the peer closes it, on a stream error (a bad record), or after
@@ -30,6 +31,10 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
     /// The tasks of the calls in flight, by a number local to the connection.
     private var tasks: [UInt64: Task<Void, Never>] = [:]
     private var nextTaskNumber: UInt64 = 0
+    /// The number of the task `dispatch` is starting, while it runs synchronously.
+    private var startingTask: UInt64?
+    /// The reply of a task that finished while it was starting (`.some(nil)`: no reply).
+    private var finishedWhileStarting: ByteBuffer??
     /// Records read while at the in-flight limit, dispatched in order as calls finish.
     private var waiting = CircularBuffer<ByteBuffer>()
     private var readHeldBack = false
@@ -79,15 +84,29 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
             let eventLoop = context.eventLoop
             let number = nextTaskNumber
             nextTaskNumber &+= 1
-            // The task cannot finish before it is stored: it completes on this event loop,
-            // after this method returns.
-            tasks[number] = Task(executorPreference: executor) {
+            // The task starts here, on this thread: a handler that does not suspend finishes
+            // before `Task.immediate` returns, and its reply is written like that of a call
+            // answered without a handler, with no task switch. One that suspends goes on on this
+            // event loop and completes through `complete`, after this method has stored it.
+            startingTask = number
+            let task = Task.immediate(executorPreference: executor) {
                 let reply = await call.run()
                 if eventLoop.inEventLoop {
                     loopBound.value.complete(reply, task: number)
                 } else {
                     eventLoop.execute { loopBound.value.complete(reply, task: number) }
                 }
+            }
+            startingTask = nil
+            if let reply = finishedWhileStarting {
+                finishedWhileStarting = nil
+                inFlight -= 1
+                if let reply {
+                    context.write(wrapOutboundOut(reply), promise: nil)
+                    unflushed = true
+                }
+            } else {
+                tasks[number] = task
             }
         }
     }
@@ -103,6 +122,11 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
     /// A handler finished: write its reply, dispatch the records waiting for room, read again
     /// once none wait, and close a draining connection once nothing is in flight.
     private func complete(_ reply: ByteBuffer?, task: UInt64) {
+        if startingTask == task {
+            // Finished without suspending, inside `dispatch`: it writes the reply.
+            finishedWhileStarting = .some(reply)
+            return
+        }
         inFlight -= 1
         tasks.removeValue(forKey: task)
         lastCompletion = .now()

@@ -132,6 +132,7 @@ public struct XDRReader {
 
     /// Reads an XDR `int`.
     @inlinable
+    @inline(__always)
     public mutating func readInt32() throws -> Int32 {
         guard let value = load(Int32.self) else {
             throw truncated(needing: 4, what: "int")
@@ -141,6 +142,7 @@ public struct XDRReader {
 
     /// Reads an XDR `unsigned int`.
     @inlinable
+    @inline(__always)
     public mutating func readUInt32() throws -> UInt32 {
         guard let value = load(UInt32.self) else {
             throw truncated(needing: 4, what: "unsigned int")
@@ -150,6 +152,7 @@ public struct XDRReader {
 
     /// Reads an XDR `hyper`.
     @inlinable
+    @inline(__always)
     public mutating func readInt64() throws -> Int64 {
         guard let value = load(Int64.self) else {
             throw truncated(needing: 8, what: "hyper")
@@ -159,6 +162,7 @@ public struct XDRReader {
 
     /// Reads an XDR `unsigned hyper`.
     @inlinable
+    @inline(__always)
     public mutating func readUInt64() throws -> UInt64 {
         guard let value = load(UInt64.self) else {
             throw truncated(needing: 8, what: "unsigned hyper")
@@ -169,6 +173,7 @@ public struct XDRReader {
     /// Reads an XDR `bool`. Values other than 0 and 1 are an error unless
     /// ``XDRDecodingOptions/strictBool`` is off, when any non-zero value is `true`.
     @inlinable
+    @inline(__always)
     public mutating func readBool() throws -> Bool {
         guard let value = load(UInt32.self) else {
             throw truncated(needing: 4, what: "bool")
@@ -191,6 +196,7 @@ public struct XDRReader {
 
     /// Reads an XDR `float`, keeping its bit pattern exactly (NaN payloads included).
     @inlinable
+    @inline(__always)
     public mutating func readFloat() throws -> Float {
         guard let bits = load(UInt32.self) else {
             throw truncated(needing: 4, what: "float")
@@ -200,6 +206,7 @@ public struct XDRReader {
 
     /// Reads an XDR `double`, keeping its bit pattern exactly (NaN payloads included).
     @inlinable
+    @inline(__always)
     public mutating func readDouble() throws -> Double {
         guard let bits = load(UInt64.self) else {
             throw truncated(needing: 8, what: "double")
@@ -218,6 +225,7 @@ public struct XDRReader {
 
     /// Reads an XDR `enum`, rejecting values that are not declared cases.
     @inlinable
+    @inline(__always)
     public mutating func readEnum<E: RawRepresentable>(_ type: E.Type = E.self) throws -> E where E.RawValue == Int32 {
         let raw = try readInt32()
         guard let value = E(rawValue: raw) else {

@@ -131,42 +131,49 @@ public struct XDRWriter {
 
     /// Writes an XDR `int`.
     @inlinable
+    @inline(__always)
     public mutating func writeInt32(_ value: Int32) {
         store(value)
     }
 
     /// Writes an XDR `unsigned int`.
     @inlinable
+    @inline(__always)
     public mutating func writeUInt32(_ value: UInt32) {
         store(value)
     }
 
     /// Writes an XDR `hyper`.
     @inlinable
+    @inline(__always)
     public mutating func writeInt64(_ value: Int64) {
         store(value)
     }
 
     /// Writes an XDR `unsigned hyper`.
     @inlinable
+    @inline(__always)
     public mutating func writeUInt64(_ value: UInt64) {
         store(value)
     }
 
     /// Writes an XDR `bool` (0 or 1).
     @inlinable
+    @inline(__always)
     public mutating func writeBool(_ value: Bool) {
         store(value ? 1 as UInt32 : 0)
     }
 
     /// Writes an XDR `float`: the IEEE single-precision bit pattern, unchanged.
     @inlinable
+    @inline(__always)
     public mutating func writeFloat(_ value: Float) {
         store(value.bitPattern)
     }
 
     /// Writes an XDR `double`: the IEEE double-precision bit pattern, unchanged.
     @inlinable
+    @inline(__always)
     public mutating func writeDouble(_ value: Double) {
         store(value.bitPattern)
     }
@@ -180,6 +187,7 @@ public struct XDRWriter {
 
     /// Writes an XDR `enum` from its raw value.
     @inlinable
+    @inline(__always)
     public mutating func writeEnum<E: RawRepresentable>(_ value: E) where E.RawValue == Int32 {
         store(value.rawValue)
     }
@@ -330,7 +338,7 @@ public struct XDRWriter {
         try writeElements(elements, element)
     }
 
-    /// Writes each element in place (borrowed from the array's storage, not copied out of it).
+    /// Writes each element of `elements`.
     @inlinable
     mutating func writeElements<T>(_ elements: [T], _ element: (inout XDRWriter, T) throws -> Void) throws {
         for index in elements.indices {
