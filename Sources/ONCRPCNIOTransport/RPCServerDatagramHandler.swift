@@ -16,15 +16,9 @@ final class RPCServerDatagramHandler: ChannelInboundHandler {
     private let dispatcher: RPCDispatcher
     private let cache: RPCDuplicateRequestCache?
     private let maximumCallsInFlight: Int
-    private let executor: EventLoopTaskExecutor
     private var inFlight = 0
-    /// The tasks of the calls in flight, by a number local to the socket.
-    private var tasks: [UInt64: Task<Void, Never>] = [:]
-    private var nextTaskNumber: UInt64 = 0
-    /// The number of the task `channelRead` is starting, while it runs synchronously.
-    private var startingTask: UInt64?
-    /// The reply of a task that finished while it was starting (`.some(nil)`: no reply).
-    private var finishedWhileStarting: ByteBuffer??
+    /// The tasks of the calls in flight.
+    private let tasks: HandlerTasks
     private var draining = false
     private var unflushed = false
     private var context: ChannelHandlerContext?
@@ -37,7 +31,7 @@ final class RPCServerDatagramHandler: ChannelInboundHandler {
         self.dispatcher = dispatcher
         self.cache = cache
         self.maximumCallsInFlight = maximumCallsInFlight
-        self.executor = EventLoopTaskExecutor(eventLoop: eventLoop)
+        self.tasks = HandlerTasks(executor: EventLoopTaskExecutor(eventLoop: eventLoop))
         self.idle = eventLoop.makePromise()
     }
 
@@ -67,38 +61,23 @@ final class RPCServerDatagramHandler: ChannelInboundHandler {
                 key = callKey
             }
         }
+        let reply: ByteBuffer?
         switch dispatcher.start(record: envelope.data, peer: RPCPeer(transport: .udp, address: peerAddress)) {
-        case .finished(let reply):
-            if let key { cache?.complete(key, reply: reply) }
-            if let reply { send(reply, to: peerAddress, context: context) }
+        case .finished(let finished):
+            if let key { cache?.complete(key, reply: finished) }
+            reply = finished
         case .pending(let call):
-            inFlight += 1
             let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            let eventLoop = context.eventLoop
-            let number = nextTaskNumber
-            nextTaskNumber &+= 1
-            // The task starts on this thread: a handler that does not suspend finishes before
-            // `Task.immediate` returns and its reply goes out with the others of this read. One
-            // that suspends completes through `complete`, after it has been stored here.
-            startingTask = number
-            let task = Task.immediate(executorPreference: executor) { [cache] in
-                let reply = await call.run()
+            inFlight += 1
+            let start = tasks.start(call) { [cache, key] reply, number in
                 if let key { cache?.complete(key, reply: reply) }
-                if eventLoop.inEventLoop {
-                    loopBound.value.complete(reply, to: peerAddress, task: number)
-                } else {
-                    eventLoop.execute { loopBound.value.complete(reply, to: peerAddress, task: number) }
-                }
+                loopBound.value.complete(reply, to: peerAddress, task: number)
             }
-            startingTask = nil
-            if let reply = finishedWhileStarting {
-                finishedWhileStarting = nil
-                inFlight -= 1
-                if let reply { send(reply, to: peerAddress, context: context) }
-            } else {
-                tasks[number] = task
-            }
+            guard case .finished(let finished) = start else { return }
+            inFlight -= 1
+            reply = finished
         }
+        if let reply { send(reply, to: peerAddress, context: context) }
     }
 
     private func send(_ reply: ByteBuffer, to peer: SocketAddress, context: ChannelHandlerContext) {
@@ -115,13 +94,8 @@ final class RPCServerDatagramHandler: ChannelInboundHandler {
     }
 
     private func complete(_ reply: ByteBuffer?, to peer: SocketAddress, task: UInt64) {
-        if startingTask == task {
-            // Finished without suspending, inside `channelRead`: it sends the reply.
-            finishedWhileStarting = .some(reply)
-            return
-        }
+        guard tasks.finish(task, reply: reply) else { return }  // finished inside `channelRead`
         inFlight -= 1
-        tasks.removeValue(forKey: task)
         if let reply, let context {
             context.writeAndFlush(wrapOutboundOut(AddressedEnvelope(remoteAddress: peer, data: reply)), promise: nil)
         }
@@ -135,9 +109,7 @@ final class RPCServerDatagramHandler: ChannelInboundHandler {
     func drain(cancellingCalls: Bool = false) {
         draining = true
         if cancellingCalls {
-            for task in tasks.values {
-                task.cancel()
-            }
+            tasks.cancelAll()
         }
         if inFlight == 0 {
             idle.succeed()

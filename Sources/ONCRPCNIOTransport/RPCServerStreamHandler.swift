@@ -22,19 +22,13 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
     private let dispatcher: RPCDispatcher
     private let peer: RPCPeer
     private let maximumCallsInFlight: Int
-    private let executor: EventLoopTaskExecutor
     private let logger: Logger
     /// Succeeds when the channel is closed and no call is in flight.
     let finished: EventLoopPromise<Void>
 
     private var inFlight = 0
-    /// The tasks of the calls in flight, by a number local to the connection.
-    private var tasks: [UInt64: Task<Void, Never>] = [:]
-    private var nextTaskNumber: UInt64 = 0
-    /// The number of the task `dispatch` is starting, while it runs synchronously.
-    private var startingTask: UInt64?
-    /// The reply of a task that finished while it was starting (`.some(nil)`: no reply).
-    private var finishedWhileStarting: ByteBuffer??
+    /// The tasks of the calls in flight.
+    private let tasks: HandlerTasks
     /// Records read while at the in-flight limit, dispatched in order as calls finish.
     private var waiting = CircularBuffer<ByteBuffer>()
     private var readHeldBack = false
@@ -48,7 +42,7 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
         self.dispatcher = dispatcher
         self.peer = peer
         self.maximumCallsInFlight = maximumCallsInFlight
-        self.executor = EventLoopTaskExecutor(eventLoop: eventLoop)
+        self.tasks = HandlerTasks(executor: EventLoopTaskExecutor(eventLoop: eventLoop))
         self.logger = logger
         self.finished = eventLoop.makePromise()
     }
@@ -72,42 +66,21 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
     }
 
     private func dispatch(_ record: ByteBuffer, context: ChannelHandlerContext) {
+        let reply: ByteBuffer?
         switch dispatcher.start(record: record, peer: peer) {
-        case .finished(let reply):
-            if let reply {
-                context.write(wrapOutboundOut(reply), promise: nil)
-                unflushed = true
-            }
+        case .finished(let finished):
+            reply = finished
         case .pending(let call):
-            inFlight += 1
             let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            let eventLoop = context.eventLoop
-            let number = nextTaskNumber
-            nextTaskNumber &+= 1
-            // The task starts here, on this thread: a handler that does not suspend finishes
-            // before `Task.immediate` returns, and its reply is written like that of a call
-            // answered without a handler, with no task switch. One that suspends goes on on this
-            // event loop and completes through `complete`, after this method has stored it.
-            startingTask = number
-            let task = Task.immediate(executorPreference: executor) {
-                let reply = await call.run()
-                if eventLoop.inEventLoop {
-                    loopBound.value.complete(reply, task: number)
-                } else {
-                    eventLoop.execute { loopBound.value.complete(reply, task: number) }
-                }
-            }
-            startingTask = nil
-            if let reply = finishedWhileStarting {
-                finishedWhileStarting = nil
-                inFlight -= 1
-                if let reply {
-                    context.write(wrapOutboundOut(reply), promise: nil)
-                    unflushed = true
-                }
-            } else {
-                tasks[number] = task
-            }
+            inFlight += 1
+            let start = tasks.start(call) { reply, number in loopBound.value.complete(reply, task: number) }
+            guard case .finished(let finished) = start else { return }
+            inFlight -= 1
+            reply = finished
+        }
+        if let reply {
+            context.write(wrapOutboundOut(reply), promise: nil)
+            unflushed = true
         }
     }
 
@@ -122,13 +95,8 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
     /// A handler finished: write its reply, dispatch the records waiting for room, read again
     /// once none wait, and close a draining connection once nothing is in flight.
     private func complete(_ reply: ByteBuffer?, task: UInt64) {
-        if startingTask == task {
-            // Finished without suspending, inside `dispatch`: it writes the reply.
-            finishedWhileStarting = .some(reply)
-            return
-        }
+        guard tasks.finish(task, reply: reply) else { return }  // finished inside `dispatch`
         inFlight -= 1
-        tasks.removeValue(forKey: task)
         lastCompletion = .now()
         guard let context, active else {
             waiting.removeAll()
@@ -191,9 +159,7 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
         active = false
         draining = true
         waiting.removeAll()
-        for task in tasks.values {
-            task.cancel()
-        }
+        tasks.cancelAll()
         finishIfIdle()
         context.fireChannelInactive()
     }
