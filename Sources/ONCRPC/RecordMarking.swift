@@ -39,12 +39,21 @@ public struct RecordMarkingDecoder: ByteToMessageDecoder {
         public var description: String { "record of at least \(size) bytes exceeds the limit of \(maximum)" }
     }
 
+    /// The error thrown for a record split into more fragments than the decoder holds.
+    public struct TooManyFragments: Error, Hashable, Sendable, CustomStringConvertible {
+        /// The limit in force.
+        public var maximum: Int
+        /// Says what was refused and the limit.
+        public var description: String { "record split into more than \(maximum) fragments" }
+    }
+
     /// The largest record accepted (the sum of its fragments).
     public let maximumRecordSize: Int
 
-    /// The most fragment headers one record may have, so that a peer sending empty fragments
-    /// cannot make the decoder hold an unbounded run of headers.
-    let maximumFragmentCount: Int
+    /// The most fragments one record may have (16,384, or one per 16 bytes of
+    /// ``maximumRecordSize`` if that is more): the fragments stay buffered until the last one
+    /// comes, so a peer sending empty fragments must not be able to pile up headers.
+    public let maximumFragmentCount: Int
 
     /// Bytes of the current record's complete fragments (headers included) at the start of the
     /// input; they are left there until the last fragment arrives.
@@ -82,7 +91,7 @@ public struct RecordMarkingDecoder: ByteToMessageDecoder {
                 throw RecordTooLarge(size: payload + length, maximum: maximumRecordSize)
             }
             if fragments >= maximumFragmentCount {
-                throw RecordTooLarge(size: payload + length + 4 * (fragments + 1), maximum: maximumRecordSize)
+                throw TooManyFragments(maximum: maximumFragmentCount)
             }
             let missing = 4 + length - (buffer.readableBytes - scanned)
             guard missing <= 0 else {
@@ -111,7 +120,8 @@ public struct RecordMarkingDecoder: ByteToMessageDecoder {
         buffer.withUnsafeMutableReadableBytes { bytes in
             let base = bytes.baseAddress!
             func fragmentLength(at offset: Int) -> Int {
-                Int(UInt32(bigEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) & ~RecordMarking.lastFragmentBit)
+                let header = UInt32(bigEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+                return Int(header & ~RecordMarking.lastFragmentBit)
             }
             // The first fragment's bytes stay where they are; each later one moves down to
             // follow them, over the header between.

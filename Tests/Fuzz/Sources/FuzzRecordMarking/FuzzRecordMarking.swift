@@ -9,13 +9,18 @@ import ONCRPC
 struct Outcome: Equatable {
     var records: [ByteBuffer] = []
     var tooLarge = false
+    var tooManyFragments = false
 }
+
+/// The decoder's fragment limit for the record sizes fuzzed here (at most 1,020 bytes).
+let fragmentLimit = 16 << 10
 
 /// The reference: reads the stream in one pass, fragment by fragment.
 func referenceRead(_ stream: [UInt8], limit: Int) -> Outcome {
     var outcome = Outcome()
     var offset = 0
     var current: [UInt8] = []
+    var fragments = 0
     while stream.count - offset >= 4 {
         let header =
             UInt32(stream[offset]) << 24 | UInt32(stream[offset + 1]) << 16 | UInt32(stream[offset + 2]) << 8
@@ -25,12 +30,18 @@ func referenceRead(_ stream: [UInt8], limit: Int) -> Outcome {
             outcome.tooLarge = true
             return outcome
         }
+        if fragments == fragmentLimit {
+            outcome.tooManyFragments = true
+            return outcome
+        }
         guard stream.count - offset - 4 >= length else { return outcome }
+        fragments += 1
         current += stream[(offset + 4)..<(offset + 4 + length)]
         offset += 4 + length
         if header & 0x8000_0000 != 0 {
             outcome.records.append(ByteBuffer(bytes: current))
             current = []
+            fragments = 0
         }
     }
     return outcome
@@ -55,6 +66,9 @@ func decoderRead(_ stream: [UInt8], limit: Int, cut: UInt8) -> Outcome {
             }
         } catch is RecordMarkingDecoder.RecordTooLarge {
             outcome.tooLarge = true
+            return outcome
+        } catch is RecordMarkingDecoder.TooManyFragments {
+            outcome.tooManyFragments = true
             return outcome
         } catch {
             fatalError("unexpected error \(error)")
