@@ -1,5 +1,12 @@
 public import NIOCore
 
+/// The zero bytes that follow `length` bytes of opaque data or string to make a multiple of four
+/// (RFC 4506 §3: "residual zero bytes").
+@inlinable
+func xdrPadding(forLength length: Int) -> Int {
+    (4 &- (length & 3)) & 3
+}
+
 /// A type that can write itself as XDR (RFC 4506).
 public protocol XDREncodable {
     /// Appends the XDR encoding of `self` to `writer`.
@@ -65,7 +72,7 @@ extension ByteBuffer {
         var writer = XDRWriter(buffer: consume taken)
         defer { self = writer.buffer }
         try value.encode(to: &writer)
-        return writer.buffer.writerIndex - start
+        return writer.position - start
     }
 
     /// Reads one XDR value of type `T`, moving the reader index past it. On error the reader
@@ -77,7 +84,7 @@ extension ByteBuffer {
     ) throws -> T {
         var reader = XDRReader(buffer: self, options: options)
         let value = try T(from: &reader)
-        self.moveReaderIndex(to: reader.buffer.readerIndex)
+        self.moveReaderIndex(to: reader.position)
         return value
     }
 }

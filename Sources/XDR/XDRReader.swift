@@ -243,7 +243,7 @@ public struct XDRReader {
     /// Skips the padding after `length` bytes of data, checking it is zero under strict padding.
     @inlinable
     public mutating func skipPadding(forLength length: Int) throws {
-        let pad = (4 &- (length & 3)) & 3
+        let pad = xdrPadding(forLength: length)
         guard pad != 0 else { return }
         guard remainingBytes >= pad else {
             throw truncated(needing: pad, what: "padding")
@@ -251,7 +251,8 @@ public struct XDRReader {
         if options.strictPadding {
             let padding = bytes(count: pad)
             for index in 0..<pad where padding[index] != 0 {
-                throw XDRDecodingError(code: .nonZeroPadding, offset: offset + index, message: "padding byte is not zero")
+                throw XDRDecodingError(
+                    code: .nonZeroPadding, offset: offset + index, message: "padding byte is not zero")
             }
         }
         position &+= pad
@@ -316,9 +317,10 @@ public struct XDRReader {
     /// Reads fixed-length opaque data (`opaque x[length]`) as a slice of the input.
     @inlinable
     public mutating func readFixedOpaque(length: Int) throws -> ByteBuffer {
-        let padded = length &+ ((4 &- (length & 3)) & 3)
-        guard length >= 0, remainingBytes >= padded, let bytes = storage.getSlice(at: position, length: length) else {
-            throw truncated(needing: padded, what: "fixed opaque")
+        let pad = xdrPadding(forLength: length)
+        guard length >= 0, remainingBytes - length >= pad, let bytes = storage.getSlice(at: position, length: length)
+        else {
+            throw truncated(needing: length &+ pad, what: "fixed opaque")
         }
         position &+= length
         try skipPadding(forLength: length)
@@ -350,9 +352,10 @@ public struct XDRReader {
         let length = try readLength(maxLength: maxLength, minimumUnitSize: 1, what: "string")
         try reserveAllocation(length)
         // readLength has checked that the bytes are there.
-        let utf8 = UnsafeBufferPointer(start: bytes(count: length).baseAddress?.assumingMemoryBound(to: UInt8.self), count: length)
+        let utf8 = bytes(count: length).assumingMemoryBound(to: UInt8.self)
         // ASCII, the common case, needs no validation beyond its top bits.
-        let validated = Self.isASCII(utf8) ? String(decoding: utf8, as: UTF8.self) : String(validating: utf8, as: UTF8.self)
+        let validated =
+            Self.isASCII(utf8) ? String(decoding: utf8, as: UTF8.self) : String(validating: utf8, as: UTF8.self)
         guard let string = validated else {
             throw XDRDecodingError(code: .invalidUTF8, offset: start + 4, message: "string is not valid UTF-8")
         }

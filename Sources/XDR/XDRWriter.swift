@@ -197,7 +197,7 @@ public struct XDRWriter {
     /// Writes the zero bytes that pad `length` bytes of data to a multiple of four.
     @inlinable
     public mutating func writePadding(forLength length: Int) {
-        let pad = (4 &- (length & 3)) & 3
+        let pad = xdrPadding(forLength: length)
         if pad != 0 {
             room(pad).initializeMemory(as: UInt8.self, repeating: 0, count: pad)
             position &+= pad
