@@ -242,20 +242,31 @@ public struct XDRReader {
 
     /// Skips the padding after `length` bytes of data, checking it is zero under strict padding.
     @inlinable
+    @inline(__always)
     public mutating func skipPadding(forLength length: Int) throws {
         let pad = xdrPadding(forLength: length)
         guard pad != 0 else { return }
-        guard remainingBytes >= pad else {
+        guard _fastPath(remainingBytes >= pad) else {
             throw truncated(needing: pad, what: "padding")
         }
         if options.strictPadding {
+            // One to three bytes: gather them and compare once.
             let padding = bytes(count: pad)
-            for index in 0..<pad where padding[index] != 0 {
-                throw XDRDecodingError(
-                    code: .nonZeroPadding, offset: offset + index, message: "padding byte is not zero")
-            }
+            var bits: UInt32 = 0
+            for index in 0..<pad { bits |= UInt32(padding.load(fromByteOffset: index, as: UInt8.self)) }
+            if _slowPath(bits != 0) { throw nonZeroPadding(pad) }
         }
         position &+= pad
+    }
+
+    /// The error for padding of `count` bytes at the read position that are not all zero.
+    @usableFromInline
+    @inline(never)
+    func nonZeroPadding(_ count: Int) -> XDRDecodingError {
+        let padding = bytes(count: count)
+        var index = 0
+        while index < count - 1, padding.load(fromByteOffset: index, as: UInt8.self) == 0 { index += 1 }
+        return XDRDecodingError(code: .nonZeroPadding, offset: offset + index, message: "padding byte is not zero")
     }
 
     // MARK: Lengths and budgets
@@ -263,24 +274,36 @@ public struct XDRReader {
     /// Reads a length or count and checks it against `maxLength` and against what the remaining
     /// input can hold, given that each unit occupies at least `minimumUnitSize` bytes.
     @inlinable
+    @inline(__always)
     public mutating func readLength(maxLength: Int?, minimumUnitSize: Int, what: StaticString) throws -> Int {
-        let start = offset
         let length = Int(try readUInt32())
-        if let maxLength, length > maxLength {
-            throw XDRDecodingError(
+        if let maxLength, _slowPath(length > maxLength) {
+            throw lengthError(length, maxLength: maxLength, what: what)
+        }
+        // Inlined, the division is by a constant of the generated code (often 1 or 4).
+        if minimumUnitSize > 0, _slowPath(length > remainingBytes / minimumUnitSize) {
+            throw lengthError(length, maxLength: nil, what: what)
+        }
+        return length
+    }
+
+    /// The error for a length just read that is over `maxLength`, or that the remaining input
+    /// cannot hold when `maxLength` is nil.
+    @usableFromInline
+    @inline(never)
+    func lengthError(_ length: Int, maxLength: Int?, what: StaticString) -> XDRDecodingError {
+        if let maxLength {
+            return XDRDecodingError(
                 code: .lengthExceedsMaximum,
-                offset: start,
+                offset: offset - 4,
                 message: "\(what) length \(length) exceeds its maximum of \(maxLength)"
             )
         }
-        if minimumUnitSize > 0, length > remainingBytes / minimumUnitSize {
-            throw XDRDecodingError(
-                code: .truncated,
-                offset: start,
-                message: "\(what) length \(length) needs more than the \(remainingBytes) bytes remaining"
-            )
-        }
-        return length
+        return XDRDecodingError(
+            code: .truncated,
+            offset: offset - 4,
+            message: "\(what) length \(length) needs more than the \(remainingBytes) bytes remaining"
+        )
     }
 
     /// Charges `bytes` against the allocation budget of this decode.
@@ -458,16 +481,19 @@ public struct XDRReader {
         let (bytes, overflow) = count.multipliedReportingOverflow(by: stride)
         try reserveAllocation(overflow ? .max : bytes)
         return try nested { reader in
-            var result: [T] = []
-            result.reserveCapacity(count)
-            for index in 0..<count {
-                do {
-                    result.append(try element(&reader))
-                } catch let error as XDRDecodingError {
-                    throw error.inField("[\(index)]")
+            // Each element is read straight into the array's memory; on an error, the elements
+            // read so far are destroyed with it.
+            try [T](unsafeUninitializedCapacity: count) { elements, initialized in
+                guard let start = elements.baseAddress else { return }
+                while initialized < count {
+                    do {
+                        (start + initialized).initialize(to: try element(&reader))
+                    } catch let error as XDRDecodingError {
+                        throw error.inField("[\(initialized)]")
+                    }
+                    initialized += 1
                 }
             }
-            return result
         }
     }
 

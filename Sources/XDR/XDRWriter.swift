@@ -108,7 +108,11 @@ public struct XDRWriter {
     /// Copies the readable bytes of `bytes` to the write position.
     @inlinable
     mutating func store(buffer bytes: ByteBuffer) {
-        bytes.withUnsafeReadableBytes { store(bytes: $0) }
+        // Only the address is taken inside the closure: the copy, which may grow this writer,
+        // happens outside, so reading `bytes`' storage is a short access with nothing nested.
+        // `bytes` is borrowed for the whole call, which keeps its memory alive.
+        let source = bytes.withUnsafeReadableBytes { $0 }
+        store(bytes: source)
     }
 
     /// Copies any collection of bytes to the write position.
@@ -301,7 +305,16 @@ public struct XDRWriter {
     public mutating func writeArray<T: XDREncodable>(_ elements: [T], maxCount: Int? = nil) throws {
         try checkLength(elements.count, maxLength: maxCount, what: "array")
         store(UInt32(truncatingIfNeeded: elements.count))
-        try writeElements(elements) { try $1.encode(to: &$0) }
+        try writeEncodableElements(elements)
+    }
+
+    /// Writes each element of `elements` with its own encoder, in place in the array's memory.
+    @inlinable
+    mutating func writeEncodableElements<T: XDREncodable>(_ elements: [T]) throws {
+        let span = elements.span
+        for index in span.indices {
+            try span[index].encode(to: &self)
+        }
     }
 
     /// Writes a variable-length array whose elements are written by `element`.
@@ -322,7 +335,7 @@ public struct XDRWriter {
         guard elements.count == count else {
             throw XDREncodingError.fixedLength(elements.count, expected: count, what: "array")
         }
-        try writeElements(elements) { try $1.encode(to: &$0) }
+        try writeEncodableElements(elements)
     }
 
     /// Writes a fixed-length array whose elements are written by `element`.

@@ -114,6 +114,12 @@ indirect enum Codec: Hashable {
             "try \(writer).writeVariableOpaque(\(value)\(Self.trailingBound("maxLength", maximum)))"
         case .named: "try \(value).encode(to: &\(writer))"
         case .alias(_, let codec): codec.encode(value, writer, depth: depth)
+        case .array(let element, let maximum) where element.isNamed:
+            // The element's own encoder, called on the element in place (a closure would be
+            // handed a copy of each element).
+            "try \(writer).writeArray(\(value)\(Self.trailingBound("maxCount", maximum)))"
+        case .fixedArray(let element, let count) where element.isNamed:
+            "try \(writer).writeFixedArray(\(value), count: \(count))"
         case .array(let element, let maximum):
             "try \(writer).writeArray(\(value)\(Self.trailingBound("maxCount", maximum))) { w\(depth), e\(depth) in \(element.encode("e\(depth)", "w\(depth)", depth: depth + 1)) }"
         case .fixedArray(let element, let count):
@@ -121,6 +127,12 @@ indirect enum Codec: Hashable {
         case .optional(let wrapped):
             "try \(writer).writeOptional(\(value)) { w\(depth), e\(depth) in \(wrapped.encode("e\(depth)", "w\(depth)", depth: depth + 1)) }"
         }
+    }
+
+    /// Whether values are generated types (enums, structs, unions) with their own encoder.
+    var isNamed: Bool {
+        if case .named = unaliased { return true }
+        return false
     }
 
     /// The fewest bytes a value can take on the wire (bounds array counts by input size).

@@ -24,7 +24,9 @@ struct HostileInputTests {
 
     @Test func hugeLengthsCostOnlyAnError() {
         let huge = hexBytes("ffffffff")
-        #expect(decodingError { _ = try String(xdrBytes: huge) }?.code == .truncated)
+        let string = decodingError { _ = try String(xdrBytes: huge) }
+        #expect(string?.code == .truncated)
+        #expect(string?.offset == 0, "the offset of the length, not of what follows it")
         #expect(decodingError { _ = try ByteBuffer(xdrBytes: huge) }?.code == .truncated)
         #expect(decodingError { _ = try [Int32](xdrBytes: huge) }?.code == .truncated)
         #expect(decodingError { _ = try [String](xdrBytes: huge + [0, 0, 0, 0]) }?.code == .truncated)

@@ -8,7 +8,7 @@ import XDR
 // oncrpc-bench: swift-oncrpc's side of compare.sh, with the command lines and key=value output
 // of the C programs in Benchmarks/c, plus pipelining (--in-flight), which libtirpc cannot do.
 //
-//   oncrpc-bench xdr [--rounds N] [--round-ms MS] [--dump FILE]
+//   oncrpc-bench xdr [--rounds N] [--round-ms MS] [--dump FILE] [--only WORKLOAD]
 //   oncrpc-bench server [TCP-PORT UDP-PORT]
 //   oncrpc-bench null tcp|udp PORT SECONDS [--in-flight N]
 //   oncrpc-bench echo SIZE PORT SECONDS
@@ -16,7 +16,7 @@ import XDR
 func usage() -> Never {
     print(
         """
-        usage: oncrpc-bench xdr [--rounds N] [--round-ms MS] [--dump FILE]
+        usage: oncrpc-bench xdr [--rounds N] [--round-ms MS] [--dump FILE] [--only WORKLOAD]
                oncrpc-bench server [TCP-PORT UDP-PORT]
                oncrpc-bench null tcp|udp PORT SECONDS [--in-flight N]
                oncrpc-bench echo SIZE PORT SECONDS
@@ -69,6 +69,8 @@ func runXDR(_ arguments: ArraySlice<String>) throws {
     var rounds = 10
     var roundMilliseconds: UInt64 = 100
     var dump: String? = nil
+    // --only batch.encode (for example) runs that workload alone, for profiling.
+    var only: String? = nil
     var rest = arguments
     while let flag = rest.popFirst() {
         guard let value = rest.popFirst() else { usage() }
@@ -76,10 +78,19 @@ func runXDR(_ arguments: ArraySlice<String>) throws {
         case "--rounds": rounds = Int(value) ?? rounds
         case "--round-ms": roundMilliseconds = UInt64(value) ?? roundMilliseconds
         case "--dump": dump = value
+        case "--only": only = value
         default: usage()
         }
     }
     let roundNanoseconds = roundMilliseconds * 1_000_000
+    /// The best time of `operation`, or nil when `--only` names another workload.
+    func best(_ name: String, _ operation: () throws -> Void) throws -> Double? {
+        guard only == nil || only == name else { return nil }
+        return try bestNanoseconds(rounds: rounds, roundNanoseconds: roundNanoseconds, operation)
+    }
+    func report(_ name: String, _ nanoseconds: Double?) {
+        if let nanoseconds { print("xdr.\(name).ns=\(format(nanoseconds))") }
+    }
     let batch = Workload.batch()
     var buffer = ByteBufferAllocator().buffer(capacity: 1 << 20)
     try buffer.writeXDR(batch)
@@ -91,34 +102,34 @@ func runXDR(_ arguments: ArraySlice<String>) throws {
         guard written == encoded.readableBytes else { throw RPCError(code: .systemError, message: "cannot write \(dump)") }
     }
     print("xdr.batch.bytes=\(encoded.readableBytes)")
-    let encode = try bestNanoseconds(rounds: rounds, roundNanoseconds: roundNanoseconds) {
+    let encode = try best("batch.encode") {
         buffer.clear()
         try buffer.writeXDR(batch)
     }
-    print("xdr.batch.encode.ns=\(format(encode))")
-    let decode = try bestNanoseconds(rounds: rounds, roundNanoseconds: roundNanoseconds) {
+    report("batch.encode", encode)
+    let decode = try best("batch.decode") {
         let decoded = try BenchBatch(xdrBytes: encoded)
         guard decoded.entries.count == Workload.batchEntries else {
             throw RPCError(code: .invalidReply, message: "decoded \(decoded.entries.count) entries")
         }
     }
-    print("xdr.batch.decode.ns=\(format(decode))")
+    report("batch.decode", decode)
 
     let fixed = Workload.fixed()
     buffer.clear()
     try buffer.writeXDR(fixed)
     let fixedBytes = buffer
     print("xdr.fixed.bytes=\(fixedBytes.readableBytes)")
-    let fixedEncode = try bestNanoseconds(rounds: rounds, roundNanoseconds: roundNanoseconds) {
+    let fixedEncode = try best("fixed.encode") {
         buffer.clear()
         try buffer.writeXDR(fixed)
     }
-    print("xdr.fixed.encode.ns=\(format(fixedEncode))")
-    let fixedDecode = try bestNanoseconds(rounds: rounds, roundNanoseconds: roundNanoseconds) {
+    report("fixed.encode", fixedEncode)
+    let fixedDecode = try best("fixed.decode") {
         let decoded = try BenchFixed(xdrBytes: fixedBytes)
         guard decoded.id == fixed.id else { throw RPCError(code: .invalidReply, message: "decoded a different id") }
     }
-    print("xdr.fixed.decode.ns=\(format(fixedDecode))")
+    report("fixed.decode", fixedDecode)
 }
 
 // MARK: - Server

@@ -1118,7 +1118,7 @@ extension RPCBindProgram.Version4.ServiceProtocol {
             RPCMethod(
                 procedure: 12, name: "RPCBPROC_GETSTAT",
                 decodeArguments: { _ in XDRVoid() },
-                encodeResult: { (value: RPCBindStatisticsByVersion, w: inout XDRWriter) in try w.writeFixedArray(value, count: 3) { w1, e1 in try e1.encode(to: &w1) } },
+                encodeResult: { (value: RPCBindStatisticsByVersion, w: inout XDRWriter) in try w.writeFixedArray(value, count: 3) },
                 handler: { _, context in try await self.getStat(context: context) }),
         ]
     }

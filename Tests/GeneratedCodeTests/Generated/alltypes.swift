@@ -215,7 +215,7 @@ public struct Everything: XDRCodable, Sendable, Hashable {
         try writer.withField("few") { w in try w.writeArray(self.few, maxCount: 4) { w1, e1 in w1.writeInt32(e1) } }
         try writer.withField("many") { w in try w.writeArray(self.many) { w1, e1 in w1.writeUInt32(e1) } }
         try writer.withField("list") { w in try w.writeOptional(self.list) { w1, e1 in try e1.encode(to: &w1) } }
-        try writer.withField("palette") { w in try w.writeArray(self.palette, maxCount: 2) { w1, e1 in try e1.encode(to: &w1) } }
+        try writer.withField("palette") { w in try w.writeArray(self.palette, maxCount: 2) }
     }
 }
 
