@@ -22,6 +22,9 @@ final class RPCServerDatagramHandler: ChannelInboundHandler {
     private var draining = false
     private var unflushed = false
     private var context: ChannelHandlerContext?
+    /// The last peer seen and its text in cache keys: formatting an address for every datagram
+    /// cost more than the rest of the cache lookup, and datagrams mostly come in runs from one peer.
+    private var lastPeer: (address: SocketAddress, text: String)?
     /// Succeeds once draining has begun and no call is in flight.
     let idle: EventLoopPromise<Void>
 
@@ -33,6 +36,14 @@ final class RPCServerDatagramHandler: ChannelInboundHandler {
         self.maximumCallsInFlight = maximumCallsInFlight
         self.tasks = HandlerTasks(executor: EventLoopTaskExecutor(eventLoop: eventLoop))
         self.idle = eventLoop.makePromise()
+    }
+
+    /// `address` as text, formatted only when it differs from the previous datagram's.
+    private func peerText(_ address: SocketAddress) -> String {
+        if let lastPeer, lastPeer.address == address { return lastPeer.text }
+        let text = "\(address)"
+        lastPeer = (address, text)
+        return text
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -50,7 +61,7 @@ final class RPCServerDatagramHandler: ChannelInboundHandler {
         let envelope = unwrapInboundIn(data)
         let peerAddress = envelope.remoteAddress
         var key: RPCDuplicateRequestCache.Key?
-        if let cache, let callKey = RPCDuplicateRequestCache.Key(call: envelope.data, peer: "\(peerAddress)") {
+        if let cache, let callKey = RPCDuplicateRequestCache.Key(call: envelope.data, peer: peerText(peerAddress)) {
             switch cache.lookup(callKey) {
             case .inProgress:
                 return

@@ -101,6 +101,21 @@ struct DispatcherTests {
         guard case .new = cache.lookup(key) else { Issue.record("expected the oldest evicted"); return }
     }
 
+    @Test func callsThatDifferOnlyInTheirArgumentsHaveDifferentKeys() throws {
+        // Same xid, peer and procedure; the arguments differ in one byte, wherever it is.
+        let base: [UInt8] = Array(0..<23)
+        let key = try #require(
+            RPCDuplicateRequestCache.Key(call: try TestProgram.rawCall(xid: 9, procedure: 6, arguments: base), peer: "a"))
+        for index in base.indices {
+            var changed = base
+            changed[index] ^= 0x80
+            let other = try #require(
+                RPCDuplicateRequestCache.Key(
+                    call: try TestProgram.rawCall(xid: 9, procedure: 6, arguments: changed), peer: "a"))
+            #expect(other.checksum != key.checksum, "byte \(index)")
+        }
+    }
+
     @Test func aForgottenCallIsRunAgainAndNotEvictedEarly() throws {
         let cache = RPCDuplicateRequestCache(capacity: 2)
         let keys = try (1...3 as ClosedRange<UInt32>).map {
