@@ -305,16 +305,7 @@ public struct XDRWriter {
     public mutating func writeArray<T: XDREncodable>(_ elements: [T], maxCount: Int? = nil) throws {
         try checkLength(elements.count, maxLength: maxCount, what: "array")
         store(UInt32(truncatingIfNeeded: elements.count))
-        try writeEncodableElements(elements)
-    }
-
-    /// Writes each element of `elements` with its own encoder, in place in the array's memory.
-    @inlinable
-    mutating func writeEncodableElements<T: XDREncodable>(_ elements: [T]) throws {
-        let span = elements.span
-        for index in span.indices {
-            try span[index].encode(to: &self)
-        }
+        try writeElements(elements) { try $1.encode(to: &$0) }
     }
 
     /// Writes a variable-length array whose elements are written by `element`.
@@ -335,7 +326,7 @@ public struct XDRWriter {
         guard elements.count == count else {
             throw XDREncodingError.fixedLength(elements.count, expected: count, what: "array")
         }
-        try writeEncodableElements(elements)
+        try writeElements(elements) { try $1.encode(to: &$0) }
     }
 
     /// Writes a fixed-length array whose elements are written by `element`.

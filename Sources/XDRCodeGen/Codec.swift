@@ -115,8 +115,7 @@ indirect enum Codec: Hashable {
         case .named: "try \(value).encode(to: &\(writer))"
         case .alias(_, let codec): codec.encode(value, writer, depth: depth)
         case .array(let element, let maximum) where element.isNamed:
-            // The element's own encoder, called on the element in place (a closure would be
-            // handed a copy of each element).
+            // Generated types encode themselves: the array overload for them needs no closure.
             "try \(writer).writeArray(\(value)\(Self.trailingBound("maxCount", maximum)))"
         case .fixedArray(let element, let count) where element.isNamed:
             "try \(writer).writeFixedArray(\(value), count: \(count))"
