@@ -83,13 +83,11 @@ func runXDR(_ arguments: ArraySlice<String>) throws {
         }
     }
     let roundNanoseconds = roundMilliseconds * 1_000_000
-    /// The best time of `operation`, or nil when `--only` names another workload.
-    func best(_ name: String, _ operation: () throws -> Void) throws -> Double? {
-        guard only == nil || only == name else { return nil }
-        return try bestNanoseconds(rounds: rounds, roundNanoseconds: roundNanoseconds, operation)
-    }
-    func report(_ name: String, _ nanoseconds: Double?) {
-        if let nanoseconds { print("xdr.\(name).ns=\(format(nanoseconds))") }
+    /// Prints `xdr.NAME.ns=` with the best time of `operation`, unless `--only` names another workload.
+    func time(_ name: String, _ operation: () throws -> Void) throws {
+        guard only == nil || only == name else { return }
+        let nanoseconds = try bestNanoseconds(rounds: rounds, roundNanoseconds: roundNanoseconds, operation)
+        print("xdr.\(name).ns=\(format(nanoseconds))")
     }
     let batch = Workload.batch()
     var buffer = ByteBufferAllocator().buffer(capacity: 1 << 20)
@@ -102,34 +100,30 @@ func runXDR(_ arguments: ArraySlice<String>) throws {
         guard written == encoded.readableBytes else { throw RPCError(code: .systemError, message: "cannot write \(dump)") }
     }
     print("xdr.batch.bytes=\(encoded.readableBytes)")
-    let encode = try best("batch.encode") {
+    try time("batch.encode") {
         buffer.clear()
         try buffer.writeXDR(batch)
     }
-    report("batch.encode", encode)
-    let decode = try best("batch.decode") {
+    try time("batch.decode") {
         let decoded = try BenchBatch(xdrBytes: encoded)
         guard decoded.entries.count == Workload.batchEntries else {
             throw RPCError(code: .invalidReply, message: "decoded \(decoded.entries.count) entries")
         }
     }
-    report("batch.decode", decode)
 
     let fixed = Workload.fixed()
     buffer.clear()
     try buffer.writeXDR(fixed)
     let fixedBytes = buffer
     print("xdr.fixed.bytes=\(fixedBytes.readableBytes)")
-    let fixedEncode = try best("fixed.encode") {
+    try time("fixed.encode") {
         buffer.clear()
         try buffer.writeXDR(fixed)
     }
-    report("fixed.encode", fixedEncode)
-    let fixedDecode = try best("fixed.decode") {
+    try time("fixed.decode") {
         let decoded = try BenchFixed(xdrBytes: fixedBytes)
         guard decoded.id == fixed.id else { throw RPCError(code: .invalidReply, message: "decoded a different id") }
     }
-    report("fixed.decode", fixedDecode)
 }
 
 // MARK: - Server
