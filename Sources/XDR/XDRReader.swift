@@ -308,15 +308,21 @@ public struct XDRReader {
 
     /// Charges `bytes` against the allocation budget of this decode.
     @inlinable
+    @inline(__always)
     public mutating func reserveAllocation(_ bytes: Int) throws {
-        guard bytes <= allocationBudget else {
-            throw XDRDecodingError(
-                code: .allocationLimitExceeded,
-                offset: offset,
-                message: "decoding would allocate \(bytes) more bytes, over the limit of \(options.maximumAllocation)"
-            )
-        }
-        allocationBudget -= bytes
+        guard _fastPath(bytes <= allocationBudget) else { throw allocationError(bytes) }
+        allocationBudget &-= bytes
+    }
+
+    /// The error for an allocation of `bytes` over the remaining budget.
+    @usableFromInline
+    @inline(never)
+    func allocationError(_ bytes: Int) -> XDRDecodingError {
+        XDRDecodingError(
+            code: .allocationLimitExceeded,
+            offset: offset,
+            message: "decoding would allocate \(bytes) more bytes, over the limit of \(options.maximumAllocation)"
+        )
     }
 
     /// Runs `body` one nesting level deeper, failing when ``XDRDecodingOptions/maximumDepth``
@@ -481,19 +487,21 @@ public struct XDRReader {
         let (bytes, overflow) = count.multipliedReportingOverflow(by: stride)
         try reserveAllocation(overflow ? .max : bytes)
         return try nested { reader in
-            // Each element is read straight into the array's memory; on an error, the elements
-            // read so far are destroyed with it.
-            try [T](unsafeUninitializedCapacity: count) { elements, initialized in
-                guard let start = elements.baseAddress else { return }
-                while initialized < count {
-                    do {
-                        (start + initialized).initialize(to: try element(&reader))
-                    } catch let error as XDRDecodingError {
-                        throw error.inField("[\(initialized)]")
-                    }
-                    initialized += 1
+            // The array is made by reserving its capacity, not with
+            // `Array(unsafeUninitializedCapacity:)`: that initializer looks up the array's
+            // generic metadata in the runtime's cache on every call (measured: half the cost of
+            // a two-element array), while `reserveCapacity` uses the specialized, cached
+            // accessor. Appending then moves each element into place, as initializing would.
+            var elements: [T] = []
+            elements.reserveCapacity(count)
+            while elements.count < count {
+                do {
+                    elements.append(try element(&reader))
+                } catch let error as XDRDecodingError {
+                    throw error.inField("[\(elements.count)]")
                 }
             }
+            return elements
         }
     }
 
