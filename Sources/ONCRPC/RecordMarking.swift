@@ -26,7 +26,7 @@ public enum RecordMarking {
 /// then joined in place, by moving the later fragments over the headers between them, and
 /// passed on as a slice of the input: no second buffer, however many fragments. A record in one
 /// fragment is a slice with nothing moved.
-public struct RecordMarkingDecoder: ByteToMessageDecoder {
+public struct RecordMarkingDecoder: NIOSingleStepByteToMessageDecoder {
     /// Whole records.
     public typealias InboundOut = ByteBuffer
 
@@ -143,6 +143,25 @@ public struct RecordMarkingDecoder: ByteToMessageDecoder {
         return record
     }
 
+    /// Takes one whole record out of `buffer` (for `NIOSingleStepByteToMessageProcessor`, which
+    /// the stream handlers use to read records without a decoder handler of their own).
+    public mutating func decode(buffer: inout ByteBuffer) throws -> ByteBuffer? {
+        try decodeRecord(from: &buffer)
+    }
+
+    /// Takes one whole record out of `buffer` at the end of the stream; a record cut short by
+    /// the end is dropped, as it has no reply to give.
+    public mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> ByteBuffer? {
+        if let record = try decodeRecord(from: &buffer) {
+            return record
+        }
+        buffer.clear()
+        scanned = 0
+        payload = 0
+        fragments = 0
+        return nil
+    }
+
     /// Drops a record cut short by the end of the stream.
     public mutating func decodeLast(
         context: ChannelHandlerContext,
@@ -183,42 +202,62 @@ public final class RecordMarkingEncoder: ChannelOutboundHandler, Sendable {
 
     /// Writes a record as fragments.
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        var record = Self.unwrapOutboundIn(data)
-        let length = record.readableBytes
-        if length <= maximumFragmentSize {
-            let header = RecordMarking.lastFragmentBit | UInt32(length)
-            if length > RecordMarking.inPlaceHeaderLimit {
-                var framing = context.channel.allocator.buffer(capacity: 4)
-                framing.writeInteger(header, endianness: .big)
-                context.write(Self.wrapOutboundOut(framing), promise: nil)
-                context.write(Self.wrapOutboundOut(record), promise: promise)
-            } else if record.readerIndex >= RecordMarking.headroom {
-                record.moveReaderIndex(to: record.readerIndex - RecordMarking.headroom)
-                record.setInteger(header, at: record.readerIndex, endianness: .big)
-                context.write(Self.wrapOutboundOut(record), promise: promise)
-            } else {
-                var framed = context.channel.allocator.buffer(capacity: length + 4)
-                framed.writeInteger(header, endianness: .big)
-                framed.writeImmutableBuffer(record)
-                context.write(Self.wrapOutboundOut(framed), promise: promise)
-            }
-            return
+        RecordMarking.frame(
+            Self.unwrapOutboundIn(data), maximumFragmentSize: maximumFragmentSize,
+            allocator: context.channel.allocator
+        ) { bytes, isLast in
+            context.write(Self.wrapOutboundOut(bytes), promise: isLast ? promise : nil)
         }
-        // Several fragments: each header is written before a slice of the record, so the
-        // record's bytes are not copied (the socket gathers them in one writev).
-        var remaining = record
-        repeat {
-            let size = min(remaining.readableBytes, maximumFragmentSize)
-            let isLast = size == remaining.readableBytes
-            var header = context.channel.allocator.buffer(capacity: 4)
-            header.writeInteger(UInt32(size) | (isLast ? RecordMarking.lastFragmentBit : 0), endianness: .big)
-            context.write(Self.wrapOutboundOut(header), promise: nil)
-            context.write(Self.wrapOutboundOut(remaining.readSlice(length: size)!), promise: isLast ? promise : nil)
-        } while remaining.readableBytes > 0
     }
 }
 
 extension RecordMarking {
+    /// Frames `record` as fragments of at most `maximumFragmentSize` bytes and hands the bytes to
+    /// `write` in order, `isLast` set on the final buffer (the one whose write promise means
+    /// "the record is written").
+    ///
+    /// A record that fits in one fragment and has ``headroom`` bytes free before its reader
+    /// index (as every message this library builds does) gets its header written in place: one
+    /// buffer. A larger record, or a record in several fragments, gets each header in a buffer
+    /// of its own before a slice of the record, gathered by the socket in one `writev`: writing
+    /// into the record's storage would copy all of it if the storage is shared.
+    package static func frame(
+        _ record: ByteBuffer,
+        maximumFragmentSize: Int,
+        allocator: ByteBufferAllocator,
+        _ write: (_ bytes: ByteBuffer, _ isLast: Bool) -> Void
+    ) {
+        var record = record
+        let length = record.readableBytes
+        if length <= maximumFragmentSize {
+            let header = lastFragmentBit | UInt32(length)
+            if length > inPlaceHeaderLimit {
+                var framing = allocator.buffer(capacity: 4)
+                framing.writeInteger(header, endianness: .big)
+                write(framing, false)
+                write(record, true)
+            } else if record.readerIndex >= headroom {
+                record.moveReaderIndex(to: record.readerIndex - headroom)
+                record.setInteger(header, at: record.readerIndex, endianness: .big)
+                write(record, true)
+            } else {
+                var framed = allocator.buffer(capacity: length + 4)
+                framed.writeInteger(header, endianness: .big)
+                framed.writeImmutableBuffer(record)
+                write(framed, true)
+            }
+            return
+        }
+        repeat {
+            let size = min(record.readableBytes, maximumFragmentSize)
+            let isLast = size == record.readableBytes
+            var header = allocator.buffer(capacity: 4)
+            header.writeInteger(UInt32(size) | (isLast ? lastFragmentBit : 0), endianness: .big)
+            write(header, false)
+            write(record.readSlice(length: size)!, isLast)
+        } while record.readableBytes > 0
+    }
+
     /// Appends `record` to `output` as record-marked fragments of at most `maximumFragmentSize`
     /// bytes (an empty record is one empty last fragment).
     public static func frame(_ record: ByteBuffer, into output: inout ByteBuffer, maximumFragmentSize: Int) {

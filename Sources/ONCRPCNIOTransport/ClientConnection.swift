@@ -119,17 +119,20 @@ final class ClientConnection: Sendable {
         sendFailure: RPCError.Code
     ) async throws -> ByteBuffer {
         let channel = try await self.channel()
-        let promise = channel.eventLoop.makePromise(of: ByteBuffer.self)
-        let outstanding = OutstandingCall(xid: xid, message: call, options: options, promise: promise)
         if channel.eventLoop.inEventLoop, channel.isActive {
             // On the channel's own thread an active channel cannot close before the handler
-            // registers the call, and a failure after that fails the call through the handler:
-            // no write promise is needed.
-            channel.writeAndFlush(outstanding, promise: nil)
-        } else {
-            channel.writeAndFlush(outstanding).whenFailure { error in
-                promise.fail(RPCError(code: sendFailure, message: "the call could not be sent: \(error)", cause: error))
+            // registers the call, and from then on the handler completes it, once, whatever
+            // happens: the continuation can go to the handler directly.
+            return try await withUnsafeThrowingContinuation { continuation in
+                let outstanding = OutstandingCall(
+                    xid: xid, message: call, options: options, reply: .continuation(continuation))
+                channel.writeAndFlush(outstanding, promise: nil)
             }
+        }
+        let promise = channel.eventLoop.makePromise(of: ByteBuffer.self)
+        let outstanding = OutstandingCall(xid: xid, message: call, options: options, reply: .promise(promise))
+        channel.writeAndFlush(outstanding).whenFailure { error in
+            promise.fail(RPCError(code: sendFailure, message: "the call could not be sent: \(error)", cause: error))
         }
         return try await promise.futureResult.get()
     }

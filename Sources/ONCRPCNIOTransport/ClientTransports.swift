@@ -78,13 +78,10 @@ public final class TCPClientTransport: RPCClientTransport {
                 try await bootstrap
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        let sync = channel.pipeline.syncOperations
-                        try sync.addHandler(
-                            RecordMarkingEncoder(maximumFragmentSize: configuration.maximumFragmentSize))
-                        try sync.addHandler(
-                            ByteToMessageHandler(
-                                RecordMarkingDecoder(maximumRecordSize: configuration.maximumRecordSize)))
-                        try sync.addHandler(RPCStreamClientHandler(logger: logger))
+                        try channel.pipeline.syncOperations.addHandler(
+                            RPCStreamClientHandler(
+                                maximumRecordSize: configuration.maximumRecordSize,
+                                maximumFragmentSize: configuration.maximumFragmentSize, logger: logger))
                     }
                 }
                 .connect(to: address)

@@ -11,28 +11,56 @@ func replyXID(of record: ByteBuffer) -> UInt32? {
     return xid
 }
 
+/// Where the reply to a call goes: a promise, or the continuation of the task that made the
+/// call (when it was made on the channel's event loop: one resumption, no future callbacks).
+enum ReplyReceiver {
+    case promise(EventLoopPromise<ByteBuffer>)
+    /// Resumed exactly once: the handler owns it from the moment it registers the call.
+    case continuation(UnsafeContinuation<ByteBuffer, any Error>)
+
+    func succeed(_ reply: ByteBuffer) {
+        switch self {
+        case .promise(let promise): promise.succeed(reply)
+        case .continuation(let continuation): continuation.resume(returning: reply)
+        }
+    }
+
+    func fail(_ error: any Error) {
+        switch self {
+        case .promise(let promise): promise.fail(error)
+        case .continuation(let continuation): continuation.resume(throwing: error)
+        }
+    }
+}
+
 /// One call handed to a client channel: its message, xid, options and where the reply goes.
 struct OutstandingCall {
     var xid: UInt32
     var message: ByteBuffer
     var options: RPCCallOptions
-    var promise: EventLoopPromise<ByteBuffer>
+    var reply: ReplyReceiver
 }
 
-/// The client side of a stream connection: keeps the calls in flight by xid, completes each with
-/// its reply in whatever order replies come, times them out, and fails them all when the
+/// The client side of a stream connection: frames each call with record marking, reads reply
+/// records out of the byte stream, keeps the calls in flight by xid, completes each with its
+/// reply in whatever order replies come, times them out, and fails them all when the
 /// connection closes. All state lives on the channel's event loop.
+///
+/// Record marking is done here rather than by handlers of its own: the bytes read become
+/// records, and records become written bytes, without another hop through the pipeline.
 ///
 /// Timeouts cost no timer per call: one timer is set for the earliest deadline in flight, and
 /// when it fires it fails the calls that are due and is set again for the next one. Calls with
 /// equal timeouts have increasing deadlines, so a new call rarely moves the timer.
 final class RPCStreamClientHandler: ChannelDuplexHandler {
+    /// Bytes of the stream.
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = OutstandingCall
+    /// Record-marked bytes.
     typealias OutboundOut = ByteBuffer
 
     private struct Pending {
-        var promise: EventLoopPromise<ByteBuffer>
+        var reply: ReplyReceiver
         var deadline: NIODeadline
         var timeout: Duration
     }
@@ -41,19 +69,29 @@ final class RPCStreamClientHandler: ChannelDuplexHandler {
     /// The timer for the earliest deadline, and that deadline.
     private var expiry: (timer: Scheduled<Void>, deadline: NIODeadline)?
     private let logger: Logger
+    /// Reply records, reassembled from the bytes read.
+    private let records: NIOSingleStepByteToMessageProcessor<RecordMarkingDecoder>
+    private let maximumFragmentSize: Int
 
-    init(logger: Logger) {
+    init(maximumRecordSize: Int, maximumFragmentSize: Int, logger: Logger) {
+        self.records = NIOSingleStepByteToMessageProcessor(RecordMarkingDecoder(maximumRecordSize: maximumRecordSize))
+        self.maximumFragmentSize = maximumFragmentSize
         self.logger = logger
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let call = unwrapOutboundIn(data)
         let deadline = NIODeadline.now() + TimeAmount(call.options.timeout)
-        pending[call.xid] = Pending(promise: call.promise, deadline: deadline, timeout: call.options.timeout)
+        let replaced = pending.updateValue(
+            Pending(reply: call.reply, deadline: deadline, timeout: call.options.timeout), forKey: call.xid)
+        replaced?.reply.fail(RPCError(code: .invalidReply, message: "another call took over xid \(call.xid)"))
         if expiry.map({ deadline < $0.deadline }) ?? true {
             setExpiry(at: deadline, on: context.eventLoop)
         }
-        context.write(wrapOutboundOut(call.message), promise: promise)
+        RecordMarking.frame(call.message, maximumFragmentSize: maximumFragmentSize, allocator: context.channel.allocator)
+        { bytes, isLast in
+            context.write(wrapOutboundOut(bytes), promise: isLast ? promise : nil)
+        }
     }
 
     private func setExpiry(at deadline: NIODeadline, on eventLoop: any EventLoop) {
@@ -80,7 +118,7 @@ final class RPCStreamClientHandler: ChannelDuplexHandler {
         }
         for xid in due {
             guard let entry = pending.removeValue(forKey: xid) else { continue }
-            entry.promise.fail(RPCError(code: .timedOut, message: "no reply to xid \(xid) within \(entry.timeout)"))
+            entry.reply.fail(RPCError(code: .timedOut, message: "no reply to xid \(xid) within \(entry.timeout)"))
         }
         if let next {
             setExpiry(at: next, on: eventLoop)
@@ -88,7 +126,15 @@ final class RPCStreamClientHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let record = unwrapInboundIn(data)
+        do {
+            try records.process(buffer: unwrapInboundIn(data)) { record in receive(record) }
+        } catch {
+            errorCaught(context: context, error: error)
+        }
+    }
+
+    /// Completes the call `record` replies to.
+    private func receive(_ record: ByteBuffer) {
         guard let xid = replyXID(of: record) else {
             logger.debug("dropping a record that is not a reply", metadata: ["bytes": "\(record.readableBytes)"])
             return
@@ -97,7 +143,7 @@ final class RPCStreamClientHandler: ChannelDuplexHandler {
             logger.debug("dropping a reply with an unknown xid", metadata: ["xid": "\(xid)"])
             return
         }
-        entry.promise.succeed(record)
+        entry.reply.succeed(record)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -117,29 +163,40 @@ final class RPCStreamClientHandler: ChannelDuplexHandler {
         expiry?.timer.cancel()
         expiry = nil
         for entry in calls.values {
-            entry.promise.fail(error)
+            entry.reply.fail(error)
         }
     }
 }
 
 /// The client side of a datagram socket: one call per datagram, retransmitted by the call's
 /// policy until its reply comes or its total timeout passes; replies matched by xid.
+///
+/// Retransmissions cost no timer per call: one timer is set for the earliest retransmission
+/// (or final timeout) due, and when it fires it retransmits or fails the calls that are due and
+/// is set again for the next. Calls made one after another with the same policy come due in the
+/// order they were made, so a new call rarely moves the timer.
 final class RPCDatagramClientHandler: ChannelDuplexHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
     typealias OutboundIn = OutstandingCall
     typealias OutboundOut = AddressedEnvelope<ByteBuffer>
 
     private struct Pending {
-        var promise: EventLoopPromise<ByteBuffer>
+        var reply: ReplyReceiver
         var message: ByteBuffer
-        var options: RPCCallOptions
+        var retransmit: RPCRetransmitPolicy
+        var timeout: Duration
+        /// When the call's total timeout passes.
         var deadline: NIODeadline
+        /// When it is sent again (or fails, if that is its deadline).
+        var due: NIODeadline
+        /// The wait after the next transmission.
         var interval: Duration
-        var timer: Scheduled<Void>?
         var transmissions: Int
     }
 
     private var pending: [UInt32: Pending] = [:]
+    /// The timer for the earliest `due` in flight, and that time.
+    private var expiry: (timer: Scheduled<Void>, due: NIODeadline)?
     private let remote: SocketAddress
     private let logger: Logger
 
@@ -151,41 +208,72 @@ final class RPCDatagramClientHandler: ChannelDuplexHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let call = unwrapOutboundIn(data)
         let now = NIODeadline.now()
-        pending[call.xid] = Pending(
-            promise: call.promise, message: call.message, options: call.options,
-            deadline: now + TimeAmount(call.options.timeout), interval: call.options.retransmit.initialInterval,
-            timer: nil, transmissions: 0)
-        transmit(xid: call.xid, context: context, promise: promise)
+        let retransmit = call.options.retransmit
+        let deadline = now + TimeAmount(call.options.timeout)
+        let entry = Pending(
+            reply: call.reply, message: call.message, retransmit: retransmit, timeout: call.options.timeout,
+            deadline: deadline, due: min(now + TimeAmount(retransmit.initialInterval), deadline),
+            interval: retransmit.interval(after: retransmit.initialInterval), transmissions: 1)
+        let replaced = pending.updateValue(entry, forKey: call.xid)
+        replaced?.reply.fail(RPCError(code: .invalidReply, message: "another call took over xid \(call.xid)"))
+        setExpiry(at: entry.due, context: context)
+        context.writeAndFlush(
+            wrapOutboundOut(AddressedEnvelope(remoteAddress: remote, data: call.message)), promise: promise)
     }
 
-    private func transmit(xid: UInt32, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
-        guard var entry = pending[xid] else {
-            promise?.succeed()
-            return
-        }
-        let now = NIODeadline.now()
-        if now >= entry.deadline {
-            pending.removeValue(forKey: xid)
-            entry.promise.fail(
-                RPCError(
-                    code: .timedOut,
-                    message:
-                        "no reply to xid \(xid) within \(entry.options.timeout) (\(entry.transmissions) transmissions)")
-            )
-            promise?.succeed()
-            return
-        }
-        entry.transmissions += 1
-        let wait = min(TimeAmount(entry.interval), entry.deadline - now)
-        entry.interval = entry.options.retransmit.interval(after: entry.interval)
+    /// Makes sure the timer fires by `due`.
+    private func setExpiry(at due: NIODeadline, context: ChannelHandlerContext) {
+        if let expiry, expiry.due <= due { return }
+        expiry?.timer.cancel()
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        entry.timer = context.eventLoop.scheduleTask(in: wait) {
+        let timer = context.eventLoop.scheduleTask(deadline: due) {
             let (handler, context) = loopBound.value
-            handler.transmit(xid: xid, context: context, promise: nil)
+            handler.transmitDueCalls(context: context)
         }
-        pending[xid] = entry
-        context.writeAndFlush(
-            wrapOutboundOut(AddressedEnvelope(remoteAddress: remote, data: entry.message)), promise: promise)
+        expiry = (timer, due)
+    }
+
+    /// Sends again the calls that are due, fails those past their timeout, and sets the timer
+    /// for the next one.
+    private func transmitDueCalls(context: ChannelHandlerContext) {
+        expiry = nil
+        let now = NIODeadline.now()
+        var due: [UInt32] = []
+        var next: NIODeadline? = nil
+        for (xid, entry) in pending {
+            if entry.due <= now {
+                due.append(xid)
+            } else if next.map({ entry.due < $0 }) ?? true {
+                next = entry.due
+            }
+        }
+        var sent = false
+        for xid in due {
+            guard var entry = pending[xid] else { continue }
+            if now >= entry.deadline {
+                pending.removeValue(forKey: xid)
+                entry.reply.fail(
+                    RPCError(
+                        code: .timedOut,
+                        message: "no reply to xid \(xid) within \(entry.timeout) (\(entry.transmissions) transmissions)"))
+                continue
+            }
+            entry.transmissions += 1
+            entry.due = min(now + TimeAmount(entry.interval), entry.deadline)
+            entry.interval = entry.retransmit.interval(after: entry.interval)
+            pending[xid] = entry
+            if next.map({ entry.due < $0 }) ?? true {
+                next = entry.due
+            }
+            context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: remote, data: entry.message)), promise: nil)
+            sent = true
+        }
+        if sent {
+            context.flush()
+        }
+        if let next {
+            setExpiry(at: next, context: context)
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -199,8 +287,7 @@ final class RPCDatagramClientHandler: ChannelDuplexHandler {
             logger.debug("dropping a reply with an unknown xid", metadata: ["xid": "\(xid)"])
             return
         }
-        entry.timer?.cancel()
-        entry.promise.succeed(record)
+        entry.reply.succeed(record)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -212,9 +299,10 @@ final class RPCDatagramClientHandler: ChannelDuplexHandler {
     func channelInactive(context: ChannelHandlerContext) {
         let calls = pending
         pending = [:]
+        expiry?.timer.cancel()
+        expiry = nil
         for entry in calls.values {
-            entry.timer?.cancel()
-            entry.promise.fail(RPCError(code: .connectionClosed, message: "the client socket closed"))
+            entry.reply.fail(RPCError(code: .connectionClosed, message: "the client socket closed"))
         }
         context.fireChannelInactive()
     }

@@ -2,8 +2,10 @@ import Logging
 import NIOCore
 import ONCRPC
 
-/// The server side of one stream connection, on its event loop: each call record is dispatched
-/// where it arrives. Calls answered without a handler are answered at once; a call for a handler
+/// The server side of one stream connection, on its event loop: reads call records out of the
+/// byte stream (record marking is done here, not by handlers of its own, so a record goes from
+/// the read to its dispatch and its reply to the socket without another pipeline hop) and
+/// dispatches each where it arrives. Calls answered without a handler are answered at once; a call for a handler
 /// runs in a task started in place on the connection's event loop (a handler that does not
 /// suspend is answered at once too), and its reply is written when it finishes, in whatever
 /// order calls finish. While `maximumCallsInFlight` calls run, records already read
@@ -15,8 +17,10 @@ import ONCRPC
 /// stops at once), their tasks are cancelled: no one can receive their replies. `finished`
 /// succeeds when the connection is closed and no handler is running.
 final class RPCServerStreamHandler: ChannelDuplexHandler {
+    /// Bytes of the stream.
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
+    /// Record-marked bytes.
     typealias OutboundOut = ByteBuffer
 
     private let dispatcher: RPCDispatcher
@@ -36,9 +40,16 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
     private var active = true
     private var unflushed = false
     private var context: ChannelHandlerContext?
+    /// Call records, reassembled from the bytes read.
+    private let records: NIOSingleStepByteToMessageProcessor<RecordMarkingDecoder>
+    private let maximumFragmentSize: Int
 
-    init(dispatcher: RPCDispatcher, peer: RPCPeer, maximumCallsInFlight: Int, eventLoop: any EventLoop, logger: Logger)
-    {
+    init(
+        dispatcher: RPCDispatcher, peer: RPCPeer, maximumCallsInFlight: Int, maximumRecordSize: Int,
+        maximumFragmentSize: Int, eventLoop: any EventLoop, logger: Logger
+    ) {
+        self.records = NIOSingleStepByteToMessageProcessor(RecordMarkingDecoder(maximumRecordSize: maximumRecordSize))
+        self.maximumFragmentSize = maximumFragmentSize
         self.dispatcher = dispatcher
         self.peer = peer
         self.maximumCallsInFlight = maximumCallsInFlight
@@ -57,11 +68,25 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !draining else { return }
-        let record = unwrapInboundIn(data)
-        if inFlight >= maximumCallsInFlight {
-            waiting.append(record)
-        } else {
-            dispatch(record, context: context)
+        do {
+            try records.process(buffer: unwrapInboundIn(data)) { record in
+                guard !draining else { return }
+                if inFlight >= maximumCallsInFlight {
+                    waiting.append(record)
+                } else {
+                    dispatch(record, context: context)
+                }
+            }
+        } catch {
+            errorCaught(context: context, error: error)
+        }
+    }
+
+    /// Writes `reply` as a record-marked record (not flushed).
+    private func write(_ reply: ByteBuffer, context: ChannelHandlerContext) {
+        RecordMarking.frame(reply, maximumFragmentSize: maximumFragmentSize, allocator: context.channel.allocator) {
+            bytes, _ in
+            context.write(wrapOutboundOut(bytes), promise: nil)
         }
     }
 
@@ -79,7 +104,7 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
             reply = finished
         }
         if let reply {
-            context.write(wrapOutboundOut(reply), promise: nil)
+            write(reply, context: context)
             unflushed = true
         }
     }
@@ -104,7 +129,7 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
             return
         }
         if let reply {
-            context.write(wrapOutboundOut(reply), promise: nil)
+            write(reply, context: context)
         }
         while inFlight < maximumCallsInFlight, let record = waiting.popFirst() {
             dispatch(record, context: context)

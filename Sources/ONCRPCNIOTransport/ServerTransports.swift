@@ -188,6 +188,8 @@ public final class TCPServerTransport: RPCServerTransport {
                         let handler = RPCServerStreamHandler(
                             dispatcher: dispatcher, peer: peer,
                             maximumCallsInFlight: configuration.maximumCallsInFlightPerConnection,
+                            maximumRecordSize: configuration.maximumRecordSize,
+                            maximumFragmentSize: configuration.maximumFragmentSize,
                             eventLoop: channel.eventLoop, logger: logger)
                         if configuration.idleTimeout != nil || configuration.recordTimeout != nil {
                             try sync.addHandler(
@@ -195,11 +197,6 @@ public final class TCPServerTransport: RPCServerTransport {
                                     idleTimeout: configuration.idleTimeout, recordTimeout: configuration.recordTimeout,
                                     calls: handler, peer: peer.address, logger: logger))
                         }
-                        try sync.addHandler(
-                            ByteToMessageHandler(
-                                RecordMarkingDecoder(maximumRecordSize: configuration.maximumRecordSize)))
-                        try sync.addHandler(
-                            RecordMarkingEncoder(maximumFragmentSize: configuration.maximumFragmentSize))
                         try sync.addHandler(handler)
                         let finished = handler.finished.futureResult
                         finished.whenComplete { _ in
