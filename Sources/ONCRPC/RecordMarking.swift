@@ -26,7 +26,7 @@ public enum RecordMarking {
 /// then joined in place, by moving the later fragments over the headers between them, and
 /// passed on as a slice of the input: no second buffer, however many fragments. A record in one
 /// fragment is a slice with nothing moved.
-public struct RecordMarkingDecoder: NIOSingleStepByteToMessageDecoder {
+public struct RecordMarkingDecoder: ByteToMessageDecoder {
     /// Whole records.
     public typealias InboundOut = ByteBuffer
 
@@ -141,25 +141,6 @@ public struct RecordMarkingDecoder: NIOSingleStepByteToMessageDecoder {
         payload = 0
         fragments = 0
         return record
-    }
-
-    /// Takes one whole record out of `buffer` (for `NIOSingleStepByteToMessageProcessor`, which
-    /// the stream handlers use to read records without a decoder handler of their own).
-    public mutating func decode(buffer: inout ByteBuffer) throws -> ByteBuffer? {
-        try decodeRecord(from: &buffer)
-    }
-
-    /// Takes one whole record out of `buffer` at the end of the stream; a record cut short by
-    /// the end is dropped, as it has no reply to give.
-    public mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> ByteBuffer? {
-        if let record = try decodeRecord(from: &buffer) {
-            return record
-        }
-        buffer.clear()
-        scanned = 0
-        payload = 0
-        fragments = 0
-        return nil
     }
 
     /// Drops a record cut short by the end of the stream.

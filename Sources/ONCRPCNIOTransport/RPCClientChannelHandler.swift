@@ -70,11 +70,11 @@ final class RPCStreamClientHandler: ChannelDuplexHandler {
     private var expiry: (timer: Scheduled<Void>, deadline: NIODeadline)?
     private let logger: Logger
     /// Reply records, reassembled from the bytes read.
-    private let records: NIOSingleStepByteToMessageProcessor<RecordMarkingDecoder>
+    private var records: RecordReader
     private let maximumFragmentSize: Int
 
     init(maximumRecordSize: Int, maximumFragmentSize: Int, logger: Logger) {
-        self.records = NIOSingleStepByteToMessageProcessor(RecordMarkingDecoder(maximumRecordSize: maximumRecordSize))
+        self.records = RecordReader(maximumRecordSize: maximumRecordSize)
         self.maximumFragmentSize = maximumFragmentSize
         self.logger = logger
     }
@@ -127,7 +127,7 @@ final class RPCStreamClientHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         do {
-            try records.process(buffer: unwrapInboundIn(data)) { record in receive(record) }
+            try records.read(unwrapInboundIn(data)) { record in receive(record) }
         } catch {
             errorCaught(context: context, error: error)
         }

@@ -41,14 +41,14 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
     private var unflushed = false
     private var context: ChannelHandlerContext?
     /// Call records, reassembled from the bytes read.
-    private let records: NIOSingleStepByteToMessageProcessor<RecordMarkingDecoder>
+    private var records: RecordReader
     private let maximumFragmentSize: Int
 
     init(
         dispatcher: RPCDispatcher, peer: RPCPeer, maximumCallsInFlight: Int, maximumRecordSize: Int,
         maximumFragmentSize: Int, eventLoop: any EventLoop, logger: Logger
     ) {
-        self.records = NIOSingleStepByteToMessageProcessor(RecordMarkingDecoder(maximumRecordSize: maximumRecordSize))
+        self.records = RecordReader(maximumRecordSize: maximumRecordSize)
         self.maximumFragmentSize = maximumFragmentSize
         self.dispatcher = dispatcher
         self.peer = peer
@@ -69,7 +69,7 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !draining else { return }
         do {
-            try records.process(buffer: unwrapInboundIn(data)) { record in
+            try records.read(unwrapInboundIn(data)) { record in
                 guard !draining else { return }
                 if inFlight >= maximumCallsInFlight {
                     waiting.append(record)
