@@ -5,10 +5,10 @@ import ONCRPC
 /// The server side of one stream connection, on its event loop: reads call records out of the
 /// byte stream (record marking is done here, not by handlers of its own, so a record goes from
 /// the read to its dispatch and its reply to the socket without another pipeline hop) and
-/// dispatches each where it arrives. Calls answered without a handler are answered at once; a call for a handler
-/// runs in a task started in place on the connection's event loop (a handler that does not
-/// suspend is answered at once too), and its reply is written when it finishes, in whatever
-/// order calls finish. While `maximumCallsInFlight` calls run, records already read
+/// dispatches each where it arrives. Calls answered without a handler are answered at once; a
+/// call for a handler runs in a task started in place on the connection's event loop (a handler
+/// that does not suspend is answered at once too), and its reply is written when it finishes,
+/// in whatever order calls finish. While `maximumCallsInFlight` calls run, records already read
 /// wait in order (a single read can hold many) and reading pauses until they are dispatched.
 ///
 /// The connection ends when the peer closes it, on a stream error (a bad record), or after
