@@ -11,24 +11,6 @@ func replyXID(of record: ByteBuffer) -> UInt32? {
     return xid
 }
 
-/// The xids of the calls in `pending` whose `time` has come, and the earliest `time` of the
-/// others (when the one timer of a client handler must fire next).
-func splitByTime<Entry>(
-    _ pending: [UInt32: Entry], now: NIODeadline, time: (Entry) -> NIODeadline
-) -> (due: [UInt32], next: NIODeadline?) {
-    var due: [UInt32] = []
-    var next: NIODeadline? = nil
-    for (xid, entry) in pending {
-        let time = time(entry)
-        if time <= now {
-            due.append(xid)
-        } else if next.map({ time < $0 }) ?? true {
-            next = time
-        }
-    }
-    return (due, next)
-}
-
 /// Where the reply to a call goes: a promise, or the continuation of the task that made the
 /// call (when it was made on the channel's event loop: one resumption, no future callbacks).
 enum ReplyReceiver {
@@ -125,7 +107,15 @@ final class RPCStreamClientHandler: ChannelDuplexHandler {
     private func expireDueCalls(on eventLoop: any EventLoop) {
         expiry = nil
         let now = NIODeadline.now()
-        let (due, next) = splitByTime(pending, now: now) { $0.deadline }
+        var due: [UInt32] = []
+        var next: NIODeadline? = nil
+        for (xid, entry) in pending {
+            if entry.deadline <= now {
+                due.append(xid)
+            } else if next.map({ entry.deadline < $0 }) ?? true {
+                next = entry.deadline
+            }
+        }
         for xid in due {
             guard let entry = pending.removeValue(forKey: xid) else { continue }
             entry.reply.fail(RPCError(code: .timedOut, message: "no reply to xid \(xid) within \(entry.timeout)"))
