@@ -22,7 +22,7 @@ struct WireCheckTests {
         process.standardOutput = pipe
         process.standardError = pipe
         try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        let data = readToEnd(pipe.fileHandleForReading)
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
@@ -52,9 +52,9 @@ struct WireCheckTests {
             defer { if process.isRunning { process.interrupt() } }
             // Wait until tshark says it is capturing.
             var banner = Data()
-            while !String(decoding: banner, as: UTF8.self).contains("Capturing on") {
-                let chunk = errors.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
+            while !String(decoding: banner, as: UTF8.self).contains("Capturing on"),
+                let chunk = readAvailable(errors.fileHandleForReading)
+            {
                 banner.append(chunk)
             }
             try await Task.sleep(for: .milliseconds(300))

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Synchronization
 
 /// Runs a system tool on a thread of its own (never blocking the tasks' threads) and returns
@@ -22,11 +22,34 @@ public func runTool(_ path: String, _ arguments: [String]) async throws -> (stat
                 continuation.resume(throwing: error)
                 return
             }
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            let data = readToEnd(pipe.fileHandleForReading)
             process.waitUntilExit()
             continuation.resume(returning: (process.terminationStatus, String(decoding: data, as: UTF8.self)))
         }.start()
     }
+}
+
+/// Reads what is available on `handle` (blocking until something is), retrying a read that a
+/// signal interrupted; `nil` at the end of the file or on an error.
+///
+/// Foundation's `FileHandle.availableData` and `readDataToEndOfFile()` stop the process with a
+/// fatal error when `read` fails with `EINTR`, which a signal arriving on the reading thread
+/// (a child ending, say) causes; this reads the descriptor directly instead.
+public func readAvailable(_ handle: FileHandle) -> Data? {
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let count = chunk.withUnsafeMutableBytes { read(handle.fileDescriptor, $0.baseAddress, $0.count) }
+        if count > 0 { return Data(chunk[..<count]) }
+        if count < 0, errno == EINTR { continue }
+        return nil
+    }
+}
+
+/// Reads `handle` to the end of the file (see ``readAvailable(_:)``).
+public func readToEnd(_ handle: FileHandle) -> Data {
+    var data = Data()
+    while let chunk = readAvailable(handle) { data.append(chunk) }
+    return data
 }
 
 /// A tool a test needs is not installed.
@@ -76,9 +99,7 @@ public final class BackgroundProcess: @unchecked Sendable {
         try process.run()
         Thread { [collected] in
             let handle = pipe.fileHandleForReading
-            while true {
-                let data = handle.availableData
-                if data.isEmpty { break }
+            while let data = readAvailable(handle) {
                 collected.withLock { $0.output += String(decoding: data, as: UTF8.self) }
             }
             collected.withLock { $0.ended = true }

@@ -23,6 +23,18 @@ func fail(_ message: String) -> Never {
     exit(1)
 }
 
+/// Reads what is available on `descriptor`, retrying reads a signal interrupted (Foundation's
+/// `FileHandle` reads stop the process on `EINTR`); `nil` at the end of the file or on an error.
+func readAvailable(_ descriptor: Int32) -> String? {
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        if count > 0 { return String(decoding: chunk[..<count], as: UTF8.self) }
+        if count < 0, errno == EINTR { continue }
+        return nil
+    }
+}
+
 // MARK: - Server
 
 func serve() async throws {
@@ -39,7 +51,7 @@ func serve() async throws {
         print("tcp=\(tcpPort) udp=\(udpPort)")
         fflush(nil)
         // Ends when the parent closes our standard input.
-        _ = FileHandle.standardInput.readDataToEndOfFile()
+        while readAvailable(STDIN_FILENO) != nil {}
         server.beginGracefulShutdown()
         try await group.waitForAll()
     }
@@ -296,7 +308,7 @@ func run(calls: Int, clients: Int, seed: UInt64) async throws {
         try? input.fileHandleForWriting.close()  // the server shuts down gracefully
         server.waitUntilExit()
     }
-    let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+    let line = readAvailable(output.fileHandleForReading.fileDescriptor) ?? ""
     let ports = Dictionary(
         uniqueKeysWithValues: line.split(whereSeparator: \.isWhitespace).compactMap { field -> (String, Int)? in
             let pair = field.split(separator: "=")
