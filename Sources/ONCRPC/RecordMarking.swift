@@ -63,6 +63,10 @@ public struct RecordMarkingDecoder: ByteToMessageDecoder {
     /// How many fragments they are.
     private var fragments = 0
 
+    /// The room made for an incomplete fragment before much of it has arrived; past that, up
+    /// to eight times the bytes buffered.
+    static let initialReservation = 64 << 10
+
     /// Creates a decoder that accepts records of at most `maximumRecordSize` bytes.
     public init(maximumRecordSize: Int = 4 << 20) {
         self.maximumRecordSize = maximumRecordSize
@@ -95,9 +99,12 @@ public struct RecordMarkingDecoder: ByteToMessageDecoder {
             }
             let missing = 4 + length - (buffer.readableBytes - scanned)
             guard missing <= 0 else {
-                // Make room for the rest of the fragment at once (its size is within the limit),
-                // rather than growing the buffer step by step as reads arrive.
-                buffer.reserveCapacity(minimumWritableBytes: missing)
+                // Make room for the rest of the fragment at once rather than growing the buffer
+                // step by step as reads arrive, but only as far as the bytes that have come
+                // justify: a bare header announcing a fragment at the record limit reserves
+                // 64 KiB, not the limit.
+                let justified = max(Self.initialReservation, 8 * buffer.readableBytes)
+                buffer.reserveCapacity(minimumWritableBytes: min(missing, justified))
                 return nil
             }
             if isLast && fragments == 0 {

@@ -50,6 +50,25 @@ struct RecordMarkingTests {
         _ = try? channel.finish()
     }
 
+    @Test func aBareHeaderReservesLittleAndRoomGrowsWithTheBytesThatCome() throws {
+        // A header announcing a fragment at the 16 MiB limit, then 1 KiB of it: the buffer must
+        // not grow to the announced size on the header's word alone.
+        var decoder = RecordMarkingDecoder(maximumRecordSize: 16 << 20)
+        var input = ByteBuffer()
+        input.writeInteger(RecordMarking.lastFragmentBit | UInt32((16 << 20) - 4))
+        input.writeRepeatingByte(1, count: 1024)
+        #expect(try decoder.decodeRecord(from: &input) == nil)
+        #expect(input.capacity <= 128 << 10)
+        // Once a fair part of it is there, room for the rest is made at once.
+        input.writeRepeatingByte(2, count: (4 << 20) - 1024)
+        #expect(try decoder.decodeRecord(from: &input) == nil)
+        #expect(input.capacity >= (16 << 20))
+        input.writeRepeatingByte(3, count: (12 << 20) - 4)
+        let record = try #require(try decoder.decodeRecord(from: &input))
+        #expect(record.readableBytes == (16 << 20) - 4)
+        #expect(record.getInteger(at: record.readerIndex + record.readableBytes - 1, as: UInt8.self) == 3)
+    }
+
     @Test func limitAppliesToTheSumOfFragments() throws {
         var decoder = RecordMarkingDecoder(maximumRecordSize: 10)
         var input = Self.framed(Array(repeating: 1, count: 12), fragmentSize: 6)
