@@ -11,6 +11,24 @@ func replyXID(of record: ByteBuffer) -> UInt32? {
     return xid
 }
 
+/// The xids of the calls in `pending` whose `time` has come, and the earliest `time` of the
+/// others (when the one timer of a client handler must fire next).
+func splitByTime<Entry>(
+    _ pending: [UInt32: Entry], now: NIODeadline, time: (Entry) -> NIODeadline
+) -> (due: [UInt32], next: NIODeadline?) {
+    var due: [UInt32] = []
+    var next: NIODeadline? = nil
+    for (xid, entry) in pending {
+        let time = time(entry)
+        if time <= now {
+            due.append(xid)
+        } else if next.map({ time < $0 }) ?? true {
+            next = time
+        }
+    }
+    return (due, next)
+}
+
 /// Where the reply to a call goes: a promise, or the continuation of the task that made the
 /// call (when it was made on the channel's event loop: one resumption, no future callbacks).
 enum ReplyReceiver {
@@ -107,15 +125,7 @@ final class RPCStreamClientHandler: ChannelDuplexHandler {
     private func expireDueCalls(on eventLoop: any EventLoop) {
         expiry = nil
         let now = NIODeadline.now()
-        var due: [UInt32] = []
-        var next: NIODeadline? = nil
-        for (xid, entry) in pending {
-            if entry.deadline <= now {
-                due.append(xid)
-            } else if next.map({ entry.deadline < $0 }) ?? true {
-                next = entry.deadline
-            }
-        }
+        let (due, next) = splitByTime(pending, now: now) { $0.deadline }
         for xid in due {
             guard let entry = pending.removeValue(forKey: xid) else { continue }
             entry.reply.fail(RPCError(code: .timedOut, message: "no reply to xid \(xid) within \(entry.timeout)"))
@@ -170,6 +180,11 @@ final class RPCStreamClientHandler: ChannelDuplexHandler {
 
 /// The client side of a datagram socket: one call per datagram, retransmitted by the call's
 /// policy until its reply comes or its total timeout passes; replies matched by xid.
+///
+/// Retransmissions cost no timer per call: one timer is set for the earliest retransmission
+/// (or final timeout) due, and when it fires it retransmits or fails the calls that are due and
+/// is set again for the next. Calls made one after another with the same policy come due in the
+/// order they were made, so a new call rarely moves the timer.
 final class RPCDatagramClientHandler: ChannelDuplexHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
     typealias OutboundIn = OutstandingCall
@@ -178,14 +193,20 @@ final class RPCDatagramClientHandler: ChannelDuplexHandler {
     private struct Pending {
         var reply: ReplyReceiver
         var message: ByteBuffer
-        var options: RPCCallOptions
+        var retransmit: RPCRetransmitPolicy
+        var timeout: Duration
+        /// When the call's total timeout passes.
         var deadline: NIODeadline
+        /// When it is sent again (or fails, if that is its deadline).
+        var due: NIODeadline
+        /// The wait after the next transmission.
         var interval: Duration
-        var timer: Scheduled<Void>?
         var transmissions: Int
     }
 
     private var pending: [UInt32: Pending] = [:]
+    /// The timer for the earliest `due` in flight, and that time.
+    private var expiry: (timer: Scheduled<Void>, due: NIODeadline)?
     private let remote: SocketAddress
     private let logger: Logger
 
@@ -197,41 +218,64 @@ final class RPCDatagramClientHandler: ChannelDuplexHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let call = unwrapOutboundIn(data)
         let now = NIODeadline.now()
-        pending[call.xid] = Pending(
-            reply: call.reply, message: call.message, options: call.options,
-            deadline: now + TimeAmount(call.options.timeout), interval: call.options.retransmit.initialInterval,
-            timer: nil, transmissions: 0)
-        transmit(xid: call.xid, context: context, promise: promise)
+        let retransmit = call.options.retransmit
+        let deadline = now + TimeAmount(call.options.timeout)
+        let entry = Pending(
+            reply: call.reply, message: call.message, retransmit: retransmit, timeout: call.options.timeout,
+            deadline: deadline, due: min(now + TimeAmount(retransmit.initialInterval), deadline),
+            interval: retransmit.interval(after: retransmit.initialInterval), transmissions: 1)
+        let replaced = pending.updateValue(entry, forKey: call.xid)
+        replaced?.reply.fail(RPCError(code: .invalidReply, message: "another call took over xid \(call.xid)"))
+        setExpiry(at: entry.due, context: context)
+        context.writeAndFlush(
+            wrapOutboundOut(AddressedEnvelope(remoteAddress: remote, data: call.message)), promise: promise)
     }
 
-    private func transmit(xid: UInt32, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
-        guard var entry = pending[xid] else {
-            promise?.succeed()
-            return
-        }
-        let now = NIODeadline.now()
-        if now >= entry.deadline {
-            pending.removeValue(forKey: xid)
-            entry.reply.fail(
-                RPCError(
-                    code: .timedOut,
-                    message:
-                        "no reply to xid \(xid) within \(entry.options.timeout) (\(entry.transmissions) transmissions)")
-            )
-            promise?.succeed()
-            return
-        }
-        entry.transmissions += 1
-        let wait = min(TimeAmount(entry.interval), entry.deadline - now)
-        entry.interval = entry.options.retransmit.interval(after: entry.interval)
+    /// Makes sure the timer fires by `due`.
+    private func setExpiry(at due: NIODeadline, context: ChannelHandlerContext) {
+        if let expiry, expiry.due <= due { return }
+        expiry?.timer.cancel()
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        entry.timer = context.eventLoop.scheduleTask(in: wait) {
+        let timer = context.eventLoop.scheduleTask(deadline: due) {
             let (handler, context) = loopBound.value
-            handler.transmit(xid: xid, context: context, promise: nil)
+            handler.transmitDueCalls(context: context)
         }
-        pending[xid] = entry
-        context.writeAndFlush(
-            wrapOutboundOut(AddressedEnvelope(remoteAddress: remote, data: entry.message)), promise: promise)
+        expiry = (timer, due)
+    }
+
+    /// Sends again the calls that are due, fails those past their timeout, and sets the timer
+    /// for the next one.
+    private func transmitDueCalls(context: ChannelHandlerContext) {
+        expiry = nil
+        let now = NIODeadline.now()
+        var (due, next) = splitByTime(pending, now: now) { $0.due }
+        var sent = false
+        for xid in due {
+            guard var entry = pending[xid] else { continue }
+            if now >= entry.deadline {
+                pending.removeValue(forKey: xid)
+                entry.reply.fail(
+                    RPCError(
+                        code: .timedOut,
+                        message: "no reply to xid \(xid) within \(entry.timeout) (\(entry.transmissions) transmissions)"))
+                continue
+            }
+            entry.transmissions += 1
+            entry.due = min(now + TimeAmount(entry.interval), entry.deadline)
+            entry.interval = entry.retransmit.interval(after: entry.interval)
+            pending[xid] = entry
+            if next.map({ entry.due < $0 }) ?? true {
+                next = entry.due
+            }
+            context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: remote, data: entry.message)), promise: nil)
+            sent = true
+        }
+        if sent {
+            context.flush()
+        }
+        if let next {
+            setExpiry(at: next, context: context)
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -245,7 +289,6 @@ final class RPCDatagramClientHandler: ChannelDuplexHandler {
             logger.debug("dropping a reply with an unknown xid", metadata: ["xid": "\(xid)"])
             return
         }
-        entry.timer?.cancel()
         entry.reply.succeed(record)
     }
 
@@ -258,8 +301,9 @@ final class RPCDatagramClientHandler: ChannelDuplexHandler {
     func channelInactive(context: ChannelHandlerContext) {
         let calls = pending
         pending = [:]
+        expiry?.timer.cancel()
+        expiry = nil
         for entry in calls.values {
-            entry.timer?.cancel()
             entry.reply.fail(RPCError(code: .connectionClosed, message: "the client socket closed"))
         }
         context.fireChannelInactive()

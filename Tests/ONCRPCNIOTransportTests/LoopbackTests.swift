@@ -295,6 +295,36 @@ struct RetransmissionTests {
         }
     }
 
+    /// The client keeps one retransmission timer per socket: a call that needs retransmitting
+    /// soon must move it ahead of a call in flight whose next transmission is far off.
+    @Test func aCallWithAShortIntervalIsRetransmittedWhileACallWithALongOneWaits() async throws {
+        try await withLoopbackServer { server in
+            // The slow call's reply comes last, so the two dropped replies are the quick call's.
+            let relay = try await LossyRelay(serverPort: server.udpPort, dropReplies: 2)
+            defer { relay.channel.close(promise: nil) }
+            try await withRPCClient(transport: UDPClientTransport(host: "127.0.0.1", port: relay.port)) { client in
+                async let slow: XDRVoid = client.call(
+                    program: TestProgram.program, version: 1, procedure: 5, arguments: UInt32(1000),
+                    resultType: XDRVoid.self,
+                    options: RPCCallOptions(timeout: .seconds(45), retransmit: .fixed(.seconds(20))))
+                try await Task.sleep(for: .milliseconds(50))  // the slow call is in flight
+                // With the timer left at the slow call's next transmission (20 s away), this call
+                // would time out after its 10 s without a retransmission. (The 10 s leave room for
+                // a loaded machine: its retransmissions come every 50 ms. Should it take longer
+                // than the slow call's second and lose that reply instead, the slow call's own
+                // retransmission at 20 s still ends the test within its minute.)
+                let count = try await client.call(
+                    program: TestProgram.program, version: 1, procedure: 6, arguments: XDRVoid(),
+                    resultType: UInt32.self,
+                    options: RPCCallOptions(timeout: .seconds(10), retransmit: .fixed(.milliseconds(50))))
+                #expect(count == 1)
+                _ = try await slow
+            }
+            #expect(relay.dropped == 2)
+            #expect(server.counters.count(.sleep) == 1)
+        }
+    }
+
     @Test func retransmissionsDuringASlowCallAreNotRunTwice() async throws {
         try await withLoopbackServer { server in
             try await withRPCClient(transport: UDPClientTransport(host: "127.0.0.1", port: server.udpPort)) { client in
