@@ -103,16 +103,16 @@ final class RPCStreamClientHandler: ChannelDuplexHandler {
         let replaced = pending.updateValue(
             Pending(reply: call.reply, deadline: deadline, timeout: call.options.timeout), forKey: call.xid)
         replaced?.reply.fail(RPCError(code: .invalidReply, message: "another call took over xid \(call.xid)"))
-        if expiry.map({ deadline < $0.deadline }) ?? true {
-            setExpiry(at: deadline, on: context.eventLoop)
-        }
+        setExpiry(at: deadline, on: context.eventLoop)
         RecordMarking.frame(call.message, maximumFragmentSize: maximumFragmentSize, allocator: context.channel.allocator)
         { bytes, isLast in
             context.write(wrapOutboundOut(bytes), promise: isLast ? promise : nil)
         }
     }
 
+    /// Makes sure the timer fires by `deadline`.
     private func setExpiry(at deadline: NIODeadline, on eventLoop: any EventLoop) {
+        if let expiry, expiry.deadline <= deadline { return }
         expiry?.timer.cancel()
         let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
         let timer = eventLoop.scheduleTask(deadline: deadline) {
