@@ -104,7 +104,16 @@ public struct RecordMarkingDecoder: ByteToMessageDecoder {
                 // justify: a bare header announcing a fragment at the record limit reserves
                 // 64 KiB, not the limit.
                 let justified = max(Self.initialReservation, 8 * buffer.readableBytes)
-                buffer.reserveCapacity(minimumWritableBytes: min(missing, justified))
+                let wanted = min(missing, justified)
+                if buffer.writableBytes < wanted {
+                    // Into a buffer of its own, holding only the readable bytes: growing the
+                    // given one would copy its storage from the start of its slice, which for a
+                    // shared receive buffer means bytes already read and capacity never written
+                    // (up to a whole 1 MiB read buffer for a few hundred kilobytes kept).
+                    var grown = ByteBufferAllocator().buffer(capacity: buffer.readableBytes + wanted)
+                    grown.writeImmutableBuffer(buffer)
+                    buffer = grown
+                }
                 return nil
             }
             if isLast && fragments == 0 {

@@ -69,6 +69,31 @@ struct RecordMarkingTests {
         #expect(record.getInteger(at: record.readerIndex + record.readableBytes - 1, as: UInt8.self) == 3)
     }
 
+    @Test func anIncompleteFragmentInASharedReadBufferKeepsOnlyItsOwnBytes() throws {
+        // A 1 MiB read buffer, as a socket read hands it over (its storage also held by the
+        // reader that will reuse it): 960 KiB of records already taken out of it, then a header
+        // announcing 512 KiB and 8 KiB of that fragment. Making room for the rest must copy
+        // those 8 KiB (and their header) alone, not the storage from its start.
+        var read = ByteBufferAllocator().buffer(capacity: 1 << 20)
+        read.writeRepeatingByte(9, count: 960 << 10)
+        read.writeInteger(RecordMarking.lastFragmentBit | UInt32(512 << 10))
+        read.writeRepeatingByte(4, count: 8 << 10)
+        let heldBySocket = read
+        read.moveReaderIndex(forwardBy: 960 << 10)
+        var decoder = RecordMarkingDecoder(maximumRecordSize: 1 << 20)
+        #expect(try decoder.decodeRecord(from: &read) == nil)
+        #expect(read.readerIndex == 0)
+        #expect(read.readableBytes == 4 + (8 << 10))
+        #expect(read.writableBytes >= 64 << 10)
+        #expect(read.capacity < 1 << 20)
+        #expect(heldBySocket.readableBytes == (960 << 10) + 4 + (8 << 10))
+        read.writeRepeatingByte(5, count: (512 - 8) << 10)
+        let record = try #require(try decoder.decodeRecord(from: &read))
+        #expect(record.readableBytes == 512 << 10)
+        #expect(record.getInteger(at: record.readerIndex, as: UInt8.self) == 4)
+        #expect(record.getInteger(at: record.readerIndex + (512 << 10) - 1, as: UInt8.self) == 5)
+    }
+
     @Test func limitAppliesToTheSumOfFragments() throws {
         var decoder = RecordMarkingDecoder(maximumRecordSize: 10)
         var input = Self.framed(Array(repeating: 1, count: 12), fragmentSize: 6)
