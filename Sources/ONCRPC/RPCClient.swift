@@ -102,6 +102,7 @@ public struct RPCClient: Sendable {
             let xid = state.nextXID()
             let (credentials, verifier, usedShort) = state.credentials(for: options.credentials)
             var writer = XDRWriter(capacity: 256)
+            writer.referenceThreshold = RPCMessageBytes.referenceThreshold
             writer.buffer.moveWriterIndex(forwardBy: RecordMarking.headroom)
             writer.buffer.moveReaderIndex(forwardBy: RecordMarking.headroom)
             do {
@@ -117,7 +118,12 @@ public struct RPCClient: Sendable {
             }
             let reply: ByteBuffer
             do {
-                reply = try await transport.roundTrip(writer.buffer, xid: xid, options: options)
+                let message = RPCMessageBytes(writer)
+                if message.rest.isEmpty {
+                    reply = try await transport.roundTrip(message.first, xid: xid, options: options)
+                } else {
+                    reply = try await transport.roundTrip(gathering: message, xid: xid, options: options)
+                }
             } catch var error as RPCError where error.code == .timedOut {
                 error.message += " (program \(program) version \(version) procedure \(procedure))"
                 throw error

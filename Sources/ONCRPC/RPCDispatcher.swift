@@ -118,14 +118,16 @@ public final class RPCDispatcher: Sendable {
         }
     }
 
-    /// Runs `method` on `arguments` and returns the reply record (see ``RPCPendingCall/run()``).
-    func invoke(_ method: RPCMethod, arguments: ByteBuffer, context: RPCServerContext) async -> ByteBuffer? {
+    /// Runs `method` on `arguments` and returns the reply record (see ``RPCPendingCall/run()``),
+    /// with results' large buffers referenced rather than copied.
+    func invoke(_ method: RPCMethod, arguments: ByteBuffer, context: RPCServerContext) async -> RPCMessageBytes? {
         let xid = context.call.xid
         var writer = Self.replyWriter()
+        writer.referenceThreshold = RPCMessageBytes.referenceThreshold
         Self.writeSuccessHeader(xid: xid, to: &writer)
         do {
             try await method.invoke(arguments, decodingOptions, context, &writer)
-            return writer.buffer
+            return RPCMessageBytes(writer)
         } catch {
             // Metadata is built only here, off the path of a successful call.
             let metadata: Logger.Metadata = [
@@ -138,7 +140,7 @@ public final class RPCDispatcher: Sendable {
             }
             if let rpcError = error as? RPCError, let body = rpcError.replyBody {
                 logger.debug("call answered with an error reply", metadata: metadata)
-                return reply(xid: xid, body)
+                return RPCMessageBytes(first: reply(xid: xid, body))
             }
             if error is CancellationError {
                 // The server is stopping at once, or the call's connection closed.
@@ -147,7 +149,7 @@ public final class RPCDispatcher: Sendable {
                 logger.error("handler failed; replying SYSTEM_ERR", metadata: metadata)
             }
         }
-        return reply(xid: xid, .accepted(verifier: .none, status: .systemError))
+        return RPCMessageBytes(first: reply(xid: xid, .accepted(verifier: .none, status: .systemError)))
     }
 
     /// A writer whose buffer keeps room for a record-marking header before the message.
@@ -197,6 +199,13 @@ public struct RPCPendingCall: Sendable {
     /// ``RPCError`` asks for, `SYSTEM_ERR` for any other error, or `nil` when the handler chose
     /// not to reply. The reply keeps ``RecordMarking/headroom`` free bytes before its reader index.
     public func run() async -> ByteBuffer? {
+        await dispatcher.invoke(method, arguments: arguments, context: context)?.joined
+    }
+
+    /// Runs the handler as ``run()`` does and returns the reply as the buffers that hold it: large
+    /// buffers of the results are referenced, not copied (see ``RPCMessageBytes``). For stream
+    /// transports, which write them with gather I/O.
+    public func runGathering() async -> RPCMessageBytes? {
         await dispatcher.invoke(method, arguments: arguments, context: context)
     }
 }

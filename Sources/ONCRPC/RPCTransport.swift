@@ -14,6 +14,12 @@ public protocol RPCClientTransport: Sendable {
     /// or ``RPCError/Code-swift.enum/shutdown``.
     func roundTrip(_ call: ByteBuffer, xid: UInt32, options: RPCCallOptions) async throws -> ByteBuffer
 
+    /// Sends one call message held in several buffers (see ``RPCMessageBytes``) and returns its
+    /// reply, as ``roundTrip(_:xid:options:)`` does. ``RPCClient`` calls it for messages that
+    /// reference large buffers instead of copying them. The default joins the buffers and calls
+    /// ``roundTrip(_:xid:options:)``; stream transports write them with gather I/O instead.
+    func roundTrip(gathering call: RPCMessageBytes, xid: UInt32, options: RPCCallOptions) async throws -> ByteBuffer
+
     /// Fails new calls, lets calls in flight finish, then lets ``run()`` return.
     func beginGracefulShutdown()
 }
@@ -31,6 +37,13 @@ public protocol RPCServerTransport: Sendable {
     /// listens on, once it listens (waiting until then), for registration with rpcbind; `nil`
     /// for a transport that has no socket address. Throws when the transport cannot listen.
     func registrationAddress() async throws -> (netid: String, address: SocketAddress)?
+}
+
+extension RPCClientTransport {
+    /// Joins the buffers and sends them with ``roundTrip(_:xid:options:)``.
+    public func roundTrip(gathering call: RPCMessageBytes, xid: UInt32, options: RPCCallOptions) async throws -> ByteBuffer {
+        try await roundTrip(call.joined, xid: xid, options: options)
+    }
 }
 
 extension RPCServerTransport {

@@ -255,6 +255,44 @@ extension RecordMarking {
         } while record.readableBytes > 0
     }
 
+    /// Frames a record held in several buffers as fragments of at most `maximumFragmentSize`
+    /// bytes and hands the bytes to `write` in order, as ``frame(_:maximumFragmentSize:allocator:_:)``
+    /// does for one buffer: each header in a buffer of its own, then slices of the record's
+    /// buffers, none of them copied.
+    package static func frame(
+        _ record: RPCMessageBytes,
+        maximumFragmentSize: Int,
+        allocator: ByteBufferAllocator,
+        _ write: (_ bytes: ByteBuffer, _ isLast: Bool) -> Void
+    ) {
+        guard !record.rest.isEmpty else {
+            frame(record.first, maximumFragmentSize: maximumFragmentSize, allocator: allocator, write)
+            return
+        }
+        var parts = [record.first]
+        parts.append(contentsOf: record.rest)
+        parts.removeAll { $0.readableBytes == 0 }
+        var remaining = parts.reduce(0) { $0 + $1.readableBytes }
+        var index = 0
+        repeat {
+            let size = min(remaining, maximumFragmentSize)
+            remaining -= size
+            var header = allocator.buffer(capacity: 4)
+            header.writeInteger(UInt32(size) | (remaining == 0 ? lastFragmentBit : 0), endianness: .big)
+            write(header, remaining == 0 && size == 0)
+            var needed = size
+            while needed > 0 {
+                let take = min(needed, parts[index].readableBytes)
+                let slice = parts[index].readSlice(length: take)!
+                if parts[index].readableBytes == 0 {
+                    index += 1
+                }
+                needed -= take
+                write(slice, remaining == 0 && needed == 0)
+            }
+        } while remaining > 0
+    }
+
     /// Appends `record` to `output` as record-marked fragments of at most `maximumFragmentSize`
     /// bytes (an empty record is one empty last fragment).
     public static func frame(_ record: ByteBuffer, into output: inout ByteBuffer, maximumFragmentSize: Int) {

@@ -113,7 +113,7 @@ final class ClientConnection: Sendable {
     /// Sends one call on the live channel (connecting first if needed) and returns its reply.
     /// A send that fails before the call is registered fails with `sendFailure`.
     func roundTrip(
-        _ call: ByteBuffer,
+        _ call: RPCMessageBytes,
         xid: UInt32,
         options: RPCCallOptions,
         sendFailure: RPCError.Code

@@ -105,6 +105,15 @@ public final class TCPClientTransport: RPCClientTransport {
 
     /// Sends one call and returns its reply (see ``RPCClientTransport/roundTrip(_:xid:options:)``).
     public func roundTrip(_ call: ByteBuffer, xid: UInt32, options: RPCCallOptions) async throws -> ByteBuffer {
+        try await connection.roundTrip(
+            RPCMessageBytes(first: call), xid: xid, options: options, sendFailure: .connectionClosed)
+    }
+
+    /// Sends one call held in several buffers, written with one `writev` (see
+    /// ``RPCClientTransport/roundTrip(gathering:xid:options:)``).
+    public func roundTrip(gathering call: RPCMessageBytes, xid: UInt32, options: RPCCallOptions) async throws
+        -> ByteBuffer
+    {
         try await connection.roundTrip(call, xid: xid, options: options, sendFailure: .connectionClosed)
     }
 
@@ -159,7 +168,8 @@ public final class UDPClientTransport: RPCClientTransport {
 
     /// Sends one call and returns its reply (see ``RPCClientTransport/roundTrip(_:xid:options:)``).
     public func roundTrip(_ call: ByteBuffer, xid: UInt32, options: RPCCallOptions) async throws -> ByteBuffer {
-        try await connection.roundTrip(call, xid: xid, options: options, sendFailure: .unreachable)
+        try await connection.roundTrip(
+            RPCMessageBytes(first: call), xid: xid, options: options, sendFailure: .unreachable)
     }
 
     /// Closes the connection; later calls fail with ``RPCError/Code-swift.enum/shutdown``.

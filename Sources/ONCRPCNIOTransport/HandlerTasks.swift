@@ -12,7 +12,7 @@ final class HandlerTasks {
     /// What ``start(_:completion:)`` did with a handler.
     enum Start {
         /// It finished without suspending, with this reply (`nil`: none to send).
-        case finished(ByteBuffer?)
+        case finished(RPCMessageBytes?)
         /// It suspended; its completion will call ``HandlerTasks/finish(_:reply:)``.
         case running
     }
@@ -23,7 +23,7 @@ final class HandlerTasks {
     /// The number of the task ``start(_:completion:)`` is starting, while it runs synchronously.
     private var starting: UInt64?
     /// The reply of a task that finished while it was starting (`.some(nil)`: no reply).
-    private var finishedWhileStarting: ByteBuffer??
+    private var finishedWhileStarting: RPCMessageBytes??
 
     init(executor: EventLoopTaskExecutor) {
         self.executor = executor
@@ -33,14 +33,14 @@ final class HandlerTasks {
     /// and the task's number on the event loop; it must pass them on to ``finish(_:reply:)``.
     func start(
         _ call: RPCPendingCall,
-        completion: @escaping @Sendable (_ reply: ByteBuffer?, _ number: UInt64) -> Void
+        completion: @escaping @Sendable (_ reply: RPCMessageBytes?, _ number: UInt64) -> Void
     ) -> Start {
         let number = nextNumber
         nextNumber &+= 1
         let eventLoop = executor.eventLoop
         starting = number
         let task = Task.immediate(executorPreference: executor) {
-            let reply = await call.run()
+            let reply = await call.runGathering()
             if eventLoop.inEventLoop {
                 completion(reply, number)
             } else {
@@ -59,7 +59,7 @@ final class HandlerTasks {
     /// Records that task `number` finished with `reply`. Returns `false` when it finished while
     /// starting: ``start(_:completion:)`` hands its reply back, and the caller has nothing more
     /// to do.
-    func finish(_ number: UInt64, reply: ByteBuffer?) -> Bool {
+    func finish(_ number: UInt64, reply: RPCMessageBytes?) -> Bool {
         if starting == number {
             finishedWhileStarting = .some(reply)
             return false

@@ -54,7 +54,7 @@ enum ReplyReceiver {
 /// One call handed to a client channel: its message, xid, options and where the reply goes.
 struct OutstandingCall {
     var xid: UInt32
-    var message: ByteBuffer
+    var message: RPCMessageBytes
     var options: RPCCallOptions
     var reply: ReplyReceiver
 }
@@ -220,15 +220,16 @@ final class RPCDatagramClientHandler: ChannelDuplexHandler {
         let now = NIODeadline.now()
         let retransmit = call.options.retransmit
         let deadline = now + TimeAmount(call.options.timeout)
+        let message = call.message.joined
         let entry = Pending(
-            reply: call.reply, message: call.message, retransmit: retransmit, timeout: call.options.timeout,
+            reply: call.reply, message: message, retransmit: retransmit, timeout: call.options.timeout,
             deadline: deadline, due: min(now + TimeAmount(retransmit.initialInterval), deadline),
             interval: retransmit.interval(after: retransmit.initialInterval), transmissions: 1)
         let replaced = pending.updateValue(entry, forKey: call.xid)
         replaced?.reply.fail(RPCError(code: .invalidReply, message: "another call took over xid \(call.xid)"))
         setExpiry(at: entry.due, context: context)
         context.writeAndFlush(
-            wrapOutboundOut(AddressedEnvelope(remoteAddress: remote, data: call.message)), promise: promise)
+            wrapOutboundOut(AddressedEnvelope(remoteAddress: remote, data: message)), promise: promise)
     }
 
     /// Makes sure the timer fires by `due`.

@@ -81,12 +81,14 @@ final class RPCServerDatagramHandler: ChannelInboundHandler {
             let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
             inFlight += 1
             let start = tasks.start(call) { [cache, key] reply, number in
-                if let key { cache?.complete(key, reply: reply) }
+                // A datagram is one buffer: a reply referencing large buffers is joined here, once.
+                let reply = reply.map { RPCMessageBytes(first: $0.joined) }
+                if let key { cache?.complete(key, reply: reply?.first) }
                 loopBound.value.complete(reply, to: peerAddress, task: number)
             }
             guard case .finished(let finished) = start else { return }
             inFlight -= 1
-            reply = finished
+            reply = finished?.first
         }
         if let reply { send(reply, to: peerAddress, context: context) }
     }
@@ -104,10 +106,10 @@ final class RPCServerDatagramHandler: ChannelInboundHandler {
         context.fireChannelReadComplete()
     }
 
-    private func complete(_ reply: ByteBuffer?, to peer: SocketAddress, task: UInt64) {
+    private func complete(_ reply: RPCMessageBytes?, to peer: SocketAddress, task: UInt64) {
         guard tasks.finish(task, reply: reply) else { return }  // finished inside `channelRead`
         inFlight -= 1
-        if let reply, let context {
+        if let reply = reply?.first, let context {
             context.writeAndFlush(wrapOutboundOut(AddressedEnvelope(remoteAddress: peer, data: reply)), promise: nil)
         }
         if draining, inFlight == 0 {

@@ -83,7 +83,7 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
     }
 
     /// Writes `reply` as a record-marked record (not flushed).
-    private func write(_ reply: ByteBuffer, context: ChannelHandlerContext) {
+    private func write(_ reply: RPCMessageBytes, context: ChannelHandlerContext) {
         RecordMarking.frame(reply, maximumFragmentSize: maximumFragmentSize, allocator: context.channel.allocator) {
             bytes, _ in
             context.write(wrapOutboundOut(bytes), promise: nil)
@@ -91,10 +91,10 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
     }
 
     private func dispatch(_ record: ByteBuffer, context: ChannelHandlerContext) {
-        let reply: ByteBuffer?
+        let reply: RPCMessageBytes?
         switch dispatcher.start(record: record, peer: peer) {
         case .finished(let finished):
-            reply = finished
+            reply = finished.map { RPCMessageBytes(first: $0) }
         case .pending(let call):
             let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
             inFlight += 1
@@ -119,7 +119,7 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
 
     /// A handler finished: write its reply, dispatch the records waiting for room, read again
     /// once none wait, and close a draining connection once nothing is in flight.
-    private func complete(_ reply: ByteBuffer?, task: UInt64) {
+    private func complete(_ reply: RPCMessageBytes?, task: UInt64) {
         guard tasks.finish(task, reply: reply) else { return }  // finished inside `dispatch`
         inFlight -= 1
         lastCompletion = .now()

@@ -24,24 +24,124 @@ public struct XDRWriter {
     /// `storage`'s capacity when `base` was taken.
     @usableFromInline
     var limit: Int
+    /// Set when large buffers may be referenced instead of copied: the threshold, and the output
+    /// before `storage` once one has been (`nil`, the default: every byte is copied). One
+    /// reference wide, so that a writer that never references costs what it did.
+    @usableFromInline
+    var references: XDRReferencedBuffers? = nil
 
-    /// The bytes written so far (and whatever the buffer held before).
+    /// Opaque data and strings given as a `ByteBuffer` of at least this many bytes, when they do
+    /// not fit in the room left, are referenced instead of copied (see ``buffers``); `Int.max`,
+    /// the default, copies every byte. The RPC layer sets it for messages its stream transports
+    /// write with gather I/O.
+    package var referenceThreshold: Int {
+        get { references?.threshold ?? .max }
+        set {
+            references = XDRReferencedBuffers.none(threshold: newValue, earlier: references?.earlier ?? [])
+        }
+    }
+
+    /// The output before `storage`, in order, once a large buffer has been referenced: the bytes
+    /// written before it, the buffer itself, and so on.
+    @usableFromInline
+    var earlier: [ByteBuffer] {
+        references?.earlier ?? []
+    }
+
+    /// The bytes written so far (and whatever the buffer held before), in one buffer.
     @inlinable
     public var buffer: ByteBuffer {
         get {
             var current = storage
             current.moveWriterIndex(to: position)
+            if let references, _slowPath(!references.earlier.isEmpty) {
+                return Self.join(references.earlier, current)
+            }
             return current
         }
         _modify {
+            if let references, _slowPath(!references.earlier.isEmpty) {
+                flatten()
+            }
             storage.moveWriterIndex(to: position)
             defer { attach() }
             yield &storage
         }
         set {
+            if references != nil {
+                dropReferenced()
+            }
             storage = newValue
             attach()
         }
+    }
+
+    /// The bytes written so far as the buffers that hold them, in order: ``buffer`` alone, unless
+    /// large buffers were referenced (see `referenceThreshold`), which then appear between the
+    /// bytes written before and after them.
+    package var buffers: (first: ByteBuffer, rest: [ByteBuffer]) {
+        var current = storage
+        current.moveWriterIndex(to: position)
+        guard let first = earlier.first else { return (current, []) }
+        var rest = Array(earlier.dropFirst())
+        rest.append(current)
+        return (first, rest)
+    }
+
+    /// `parts` and `last` copied into one buffer, with as many free bytes before its reader index
+    /// as the first part has (the room a record-marking header is written into).
+    @usableFromInline
+    package static func join(_ parts: [ByteBuffer], _ last: ByteBuffer) -> ByteBuffer {
+        let headroom = parts.first?.readerIndex ?? last.readerIndex
+        let total = parts.reduce(last.readableBytes) { $0 + $1.readableBytes }
+        var joined = ByteBufferAllocator().buffer(capacity: headroom + total)
+        joined.moveWriterIndex(to: headroom)
+        joined.moveReaderIndex(to: headroom)
+        for part in parts {
+            joined.writeImmutableBuffer(part)
+        }
+        joined.writeImmutableBuffer(last)
+        return joined
+    }
+
+    /// Copies the referenced buffers in, so that the output is `storage` alone again.
+    @usableFromInline
+    mutating func flatten() {
+        var current = storage
+        current.moveWriterIndex(to: position)
+        storage = Self.join(earlier, current)
+        dropReferenced()
+        attach()
+    }
+
+    /// Forgets the referenced buffers, keeping the threshold.
+    @usableFromInline
+    mutating func dropReferenced() {
+        references = XDRReferencedBuffers.none(threshold: referenceThreshold, earlier: [])
+    }
+
+    /// Stores `bytes` that do not fit: by reference from
+    /// `referenceThreshold` bytes on, or copied after growing the buffer.
+    @usableFromInline
+    @inline(never)
+    mutating func storeOrReference(_ bytes: ByteBuffer) {
+        if bytes.readableBytes >= referenceThreshold {
+            reference(bytes)
+        } else {
+            let source = bytes.withUnsafeReadableBytes { $0 }
+            store(bytes: source)
+        }
+    }
+
+    /// Ends the current buffer, appends `bytes` to the output by reference, and continues in a
+    /// new buffer.
+    @usableFromInline
+    @inline(never)
+    mutating func reference(_ bytes: ByteBuffer) {
+        storage.moveWriterIndex(to: position)
+        references = XDRReferencedBuffers.none(threshold: referenceThreshold, earlier: earlier + [storage, bytes])
+        storage = ByteBufferAllocator().buffer(capacity: 64)
+        attach()
     }
 
     /// Creates a writer that appends to `buffer`.
@@ -111,6 +211,12 @@ public struct XDRWriter {
         // Only the address is taken inside the closure: the copy, which may grow this writer,
         // happens outside, so reading `bytes`' storage is a short access with nothing nested.
         // `bytes` is borrowed for the whole call, which keeps its memory alive.
+        if _slowPath(limit &- position < bytes.readableBytes) {
+            // Only a buffer that does not fit may be large enough to be referenced: the check
+            // costs nothing on the path of the items that fit.
+            storeOrReference(bytes)
+            return
+        }
         let source = bytes.withUnsafeReadableBytes { $0 }
         store(bytes: source)
     }
@@ -406,5 +512,34 @@ extension XDREncodingError {
         var copy = self
         copy.fieldPath.insert(field, at: 0)
         return copy
+    }
+}
+
+/// What an ``XDRWriter`` that may reference large buffers keeps: the threshold and the buffers
+/// before its current one. Immutable; a writer replaces it rather than changing it, so copies of
+/// a writer never share changes.
+@usableFromInline
+final class XDRReferencedBuffers: @unchecked Sendable {
+    @usableFromInline
+    let threshold: Int
+    @usableFromInline
+    let earlier: [ByteBuffer]
+
+    private init(threshold: Int, earlier: [ByteBuffer]) {
+        self.threshold = threshold
+        self.earlier = earlier
+    }
+
+    /// The one instance for the RPC layer's threshold with nothing referenced yet, shared so
+    /// that setting the threshold on each message's writer allocates nothing.
+    private static let shared64K = XDRReferencedBuffers(threshold: 64 << 10, earlier: [])
+
+    /// The state for `threshold` after `earlier`.
+    static func none(threshold: Int, earlier: [ByteBuffer]) -> XDRReferencedBuffers? {
+        if earlier.isEmpty {
+            if threshold == .max { return nil }
+            if threshold == 64 << 10 { return shared64K }
+        }
+        return XDRReferencedBuffers(threshold: threshold, earlier: earlier)
     }
 }

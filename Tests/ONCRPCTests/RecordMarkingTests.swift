@@ -163,4 +163,32 @@ struct RecordMarkingTests {
         let wire = try channel.readOutbound(as: ByteBuffer.self)
         #expect(wire.map { Array($0.readableBytesView) } == [0x80, 0, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8])
     }
+
+    @Test(arguments: [5, 16, 1 << 20])
+    func aRecordInSeveralBuffersIsFramedWithoutJoiningThem(fragmentSize: Int) throws {
+        // 10 bytes with 4 free before them, then 70, none, and 3: the framed bytes must be the
+        // same as for the record in one buffer, and only the last write marked last.
+        var first = ByteBuffer()
+        first.writeRepeatingByte(0, count: 4)
+        first.moveReaderIndex(forwardBy: 4)
+        first.writeBytes(Array(0..<10))
+        let rest = [ByteBuffer(bytes: Array(10..<80)), ByteBuffer(), ByteBuffer(bytes: Array(80..<83))]
+        let message = RPCMessageBytes(first: first, rest: rest)
+        #expect(message.readableBytes == 83)
+        #expect(message.joined == ByteBuffer(bytes: Array(0..<83)))
+        #expect(message.joined.readerIndex == 4)
+
+        var writes: [(ByteBuffer, Bool)] = []
+        RecordMarking.frame(message, maximumFragmentSize: fragmentSize, allocator: ByteBufferAllocator()) {
+            writes.append(($0, $1))
+        }
+        #expect(writes.map(\.1) == Array(repeating: false, count: writes.count - 1) + [true])
+        var wire = ByteBuffer()
+        for (bytes, _) in writes { wire.writeImmutableBuffer(bytes) }
+        #expect(wire == Self.framed(Array(0..<83), fragmentSize: fragmentSize))
+        // In one fragment: the header, then the buffers as they are (the empty one left out).
+        if fragmentSize == 1 << 20 {
+            #expect(writes.map(\.0.readableBytes) == [4, 10, 70, 3])
+        }
+    }
 }
