@@ -37,7 +37,7 @@ public struct XDRWriter {
     package var referenceThreshold: Int {
         get { references?.threshold ?? .max }
         set {
-            references = XDRReferencedBuffers.none(threshold: newValue, earlier: references?.earlier ?? [])
+            references = XDRReferencedBuffers.state(threshold: newValue, earlier: references?.earlier ?? [])
         }
     }
 
@@ -117,11 +117,11 @@ public struct XDRWriter {
     /// Forgets the referenced buffers, keeping the threshold.
     @usableFromInline
     mutating func dropReferenced() {
-        references = XDRReferencedBuffers.none(threshold: referenceThreshold, earlier: [])
+        references = XDRReferencedBuffers.state(threshold: referenceThreshold, earlier: [])
     }
 
-    /// Stores `bytes` that do not fit: by reference from
-    /// `referenceThreshold` bytes on, or copied after growing the buffer.
+    /// Stores `bytes` that do not fit: by reference from `referenceThreshold` bytes on, or
+    /// copied after growing the buffer.
     @usableFromInline
     @inline(never)
     mutating func storeOrReference(_ bytes: ByteBuffer) {
@@ -139,7 +139,7 @@ public struct XDRWriter {
     @inline(never)
     mutating func reference(_ bytes: ByteBuffer) {
         storage.moveWriterIndex(to: position)
-        references = XDRReferencedBuffers.none(threshold: referenceThreshold, earlier: earlier + [storage, bytes])
+        references = XDRReferencedBuffers.state(threshold: referenceThreshold, earlier: earlier + [storage, bytes])
         storage = ByteBufferAllocator().buffer(capacity: 64)
         attach()
     }
@@ -208,15 +208,15 @@ public struct XDRWriter {
     /// Copies the readable bytes of `bytes` to the write position.
     @inlinable
     mutating func store(buffer bytes: ByteBuffer) {
-        // Only the address is taken inside the closure: the copy, which may grow this writer,
-        // happens outside, so reading `bytes`' storage is a short access with nothing nested.
-        // `bytes` is borrowed for the whole call, which keeps its memory alive.
         if _slowPath(limit &- position < bytes.readableBytes) {
             // Only a buffer that does not fit may be large enough to be referenced: the check
             // costs nothing on the path of the items that fit.
             storeOrReference(bytes)
             return
         }
+        // Only the address is taken inside the closure: the copy happens outside, so reading
+        // `bytes`' storage is a short access with nothing nested. `bytes` is borrowed for the
+        // whole call, which keeps its memory alive.
         let source = bytes.withUnsafeReadableBytes { $0 }
         store(bytes: source)
     }
@@ -519,7 +519,7 @@ extension XDREncodingError {
 /// before its current one. Immutable; a writer replaces it rather than changing it, so copies of
 /// a writer never share changes.
 @usableFromInline
-final class XDRReferencedBuffers: @unchecked Sendable {
+final class XDRReferencedBuffers: Sendable {
     @usableFromInline
     let threshold: Int
     @usableFromInline
@@ -535,7 +535,7 @@ final class XDRReferencedBuffers: @unchecked Sendable {
     private static let shared64K = XDRReferencedBuffers(threshold: 64 << 10, earlier: [])
 
     /// The state for `threshold` after `earlier`.
-    static func none(threshold: Int, earlier: [ByteBuffer]) -> XDRReferencedBuffers? {
+    static func state(threshold: Int, earlier: [ByteBuffer]) -> XDRReferencedBuffers? {
         if earlier.isEmpty {
             if threshold == .max { return nil }
             if threshold == 64 << 10 { return shared64K }
