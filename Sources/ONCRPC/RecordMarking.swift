@@ -245,20 +245,12 @@ extension RecordMarking {
             }
             return
         }
-        repeat {
-            let size = min(record.readableBytes, maximumFragmentSize)
-            let isLast = size == record.readableBytes
-            var header = allocator.buffer(capacity: 4)
-            header.writeInteger(UInt32(size) | (isLast ? lastFragmentBit : 0), endianness: .big)
-            write(header, false)
-            write(record.readSlice(length: size)!, isLast)
-        } while record.readableBytes > 0
+        frameFragments(of: [record], maximumFragmentSize: maximumFragmentSize, allocator: allocator, write)
     }
 
     /// Frames a record held in several buffers as fragments of at most `maximumFragmentSize`
     /// bytes and hands the bytes to `write` in order, as ``frame(_:maximumFragmentSize:allocator:_:)``
-    /// does for one buffer: each header in a buffer of its own, then slices of the record's
-    /// buffers, none of them copied.
+    /// does for one buffer.
     package static func frame(
         _ record: RPCMessageBytes,
         maximumFragmentSize: Int,
@@ -271,7 +263,19 @@ extension RecordMarking {
         }
         var parts = [record.first]
         parts.append(contentsOf: record.rest)
-        parts.removeAll { $0.readableBytes == 0 }
+        frameFragments(of: parts, maximumFragmentSize: maximumFragmentSize, allocator: allocator, write)
+    }
+
+    /// Frames the record held in `parts` as fragments of at most `maximumFragmentSize` bytes:
+    /// each header in a 4-byte buffer of its own, then slices of the parts (a fragment may span
+    /// several), none of them copied.
+    private static func frameFragments(
+        of parts: [ByteBuffer],
+        maximumFragmentSize: Int,
+        allocator: ByteBufferAllocator,
+        _ write: (_ bytes: ByteBuffer, _ isLast: Bool) -> Void
+    ) {
+        var parts = parts.filter { $0.readableBytes > 0 }
         var remaining = parts.reduce(0) { $0 + $1.readableBytes }
         var index = 0
         repeat {
