@@ -139,7 +139,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ONCRPCNIOTransportTests",
-            dependencies: ["ONCRPC", "XDR", "ONCRPCNIOTransport", "ONCRPCTestSupport", nioCore, nioPosix, logging],
+            dependencies: [
+                "ONCRPC", "XDR", "ONCRPCNIOTransport", "ONCRPCTestSupport", nioCore, nioPosix, logging,
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
             swiftSettings: strictSettings
         ),
     ]

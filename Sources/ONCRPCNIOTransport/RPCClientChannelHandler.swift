@@ -70,6 +70,11 @@ struct OutstandingCall {
 /// Timeouts cost no timer per call: one timer is set for the earliest deadline in flight, and
 /// when it fires it fails the calls that are due and is set again for the next one. Calls with
 /// equal timeouts have increasing deadlines, so a new call rarely moves the timer.
+///
+/// Flushes are coalesced while other calls are in flight: a batch of replies read at once
+/// resumes a batch of callers on the event loop, and the calls they make next leave in one
+/// `writev` at the end of that batch rather than one `write` each. A call made while nothing else
+/// is in flight is flushed at once, so a sequential caller waits for nothing.
 final class RPCStreamClientHandler: ChannelDuplexHandler {
     /// Bytes of the stream.
     typealias InboundIn = ByteBuffer
@@ -90,6 +95,8 @@ final class RPCStreamClientHandler: ChannelDuplexHandler {
     /// Reply records, reassembled from the bytes read.
     private var records: RecordReader
     private let maximumFragmentSize: Int
+    /// Whether a flush has been put off to the end of the event loop's current batch of tasks.
+    private var flushScheduled = false
 
     init(maximumRecordSize: Int, maximumFragmentSize: Int, logger: Logger) {
         self.records = RecordReader(maximumRecordSize: maximumRecordSize)
@@ -107,6 +114,23 @@ final class RPCStreamClientHandler: ChannelDuplexHandler {
         RecordMarking.frame(call.message, maximumFragmentSize: maximumFragmentSize, allocator: context.channel.allocator)
         { bytes, isLast in
             context.write(wrapOutboundOut(bytes), promise: isLast ? promise : nil)
+        }
+    }
+
+    func flush(context: ChannelHandlerContext) {
+        // `pending` holds the call just written: more than one means others are in flight,
+        // whose replies may be resuming other callers that are about to write.
+        guard pending.count > 1 else {
+            context.flush()
+            return
+        }
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            let (handler, context) = loopBound.value
+            handler.flushScheduled = false
+            context.flush()
         }
     }
 

@@ -393,20 +393,30 @@ public struct XDRReader {
         return string
     }
 
-    /// Whether every byte is below 0x80, tested a word at a time.
+    /// Whether every byte is below 0x80, tested a word at a time: the last word overlaps the one
+    /// before it rather than testing the tail byte by byte.
     @inlinable
     static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let start = bytes.baseAddress else { return true }
         let raw = UnsafeRawPointer(start)
-        var index = 0
-        var bits: UInt64 = 0
-        while index &+ 8 <= bytes.count {
-            bits |= raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-            index &+= 8
-        }
-        while index < bytes.count {
-            bits |= UInt64(bytes[index])
-            index &+= 1
+        let count = bytes.count
+        var bits: UInt64
+        if count >= 8 {
+            bits = raw.loadUnaligned(fromByteOffset: count &- 8, as: UInt64.self)
+            var index = 0
+            while index &+ 8 < count {
+                bits |= raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                index &+= 8
+            }
+        } else if count >= 4 {
+            let head = raw.loadUnaligned(as: UInt32.self)
+            let tail = raw.loadUnaligned(fromByteOffset: count &- 4, as: UInt32.self)
+            bits = UInt64(head | tail)
+        } else {
+            bits = 0
+            for index in 0..<count {
+                bits |= UInt64(bytes[index])
+            }
         }
         return bits & 0x8080_8080_8080_8080 == 0
     }
