@@ -6,20 +6,20 @@ import Synchronization
 /// after it closes. The first caller that finds no channel connects, in its own task; the
 /// others wait for it.
 final class ClientConnection: Sendable {
-    private typealias Waiter = CheckedContinuation<(any Channel)?, any Error>
+    private typealias Waiter = CheckedContinuation<(ConnectedChannel)?, any Error>
 
     private enum State {
         case idle
         case connecting([Waiter])
-        case connected(any Channel)
+        case connected(ConnectedChannel)
         case shutdown
     }
 
     private let state = Mutex<State>(.idle)
-    private let connect: @Sendable () async throws -> any Channel
+    private let connect: @Sendable () async throws -> ConnectedChannel
     private let shutdownSignal = ShutdownSignal()
 
-    init(connect: @escaping @Sendable () async throws -> any Channel) {
+    init(connect: @escaping @Sendable () async throws -> ConnectedChannel) {
         self.connect = connect
     }
 
@@ -28,9 +28,9 @@ final class ClientConnection: Sendable {
     }
 
     /// The live channel, connecting first when there is none.
-    func channel() async throws -> any Channel {
+    func channel() async throws -> ConnectedChannel {
         enum Action {
-            case use(any Channel)
+            case use(ConnectedChannel)
             case connect
             case wait
             case fail
@@ -38,8 +38,8 @@ final class ClientConnection: Sendable {
         while true {
             let action = state.withLock { state -> Action in
                 switch state {
-                case .connected(let channel) where channel.isActive:
-                    return .use(channel)
+                case .connected(let connected) where connected.channel.isActive:
+                    return .use(connected)
                 case .idle, .connected:
                     state = .connecting([])
                     return .connect
@@ -75,8 +75,8 @@ final class ClientConnection: Sendable {
         }
     }
 
-    private func establish() async throws -> any Channel {
-        let result: Result<any Channel, any Error>
+    private func establish() async throws -> ConnectedChannel {
+        let result: Result<ConnectedChannel, any Error>
         do {
             result = .success(try await connect())
         } catch let error as RPCError {
@@ -85,7 +85,7 @@ final class ClientConnection: Sendable {
             result = .failure(
                 RPCError(code: .unreachable, message: "cannot connect: \(error)", cause: error))
         }
-        let (waiters, unwanted) = state.withLock { state -> ([Waiter], (any Channel)?) in
+        let (waiters, unwanted) = state.withLock { state -> ([Waiter], (ConnectedChannel)?) in
             guard case .connecting(let waiters) = state else {
                 return ([], try? result.get())  // shut down while connecting
             }
@@ -96,7 +96,7 @@ final class ClientConnection: Sendable {
             return (waiters, nil)
         }
         if let unwanted {
-            unwanted.close(promise: nil)
+            unwanted.channel.close(promise: nil)
             throw Self.shutdownError()
         }
         for waiter in waiters {
@@ -118,15 +118,16 @@ final class ClientConnection: Sendable {
         options: RPCCallOptions,
         sendFailure: RPCError.Code
     ) async throws -> ByteBuffer {
-        let channel = try await self.channel()
+        let connected = try await self.channel()
+        let channel = connected.channel
         if channel.eventLoop.inEventLoop, channel.isActive {
             // On the channel's own thread an active channel cannot close before the handler
             // registers the call, and from then on the handler completes it, once, whatever
-            // happens: the continuation can go to the handler directly.
+            // happens: the continuation can go to the handler directly, and the call too,
+            // without being boxed for a trip through the pipeline.
             return try await withUnsafeThrowingContinuation { continuation in
-                let outstanding = OutstandingCall(
-                    xid: xid, message: call, options: options, reply: .continuation(continuation))
-                channel.writeAndFlush(outstanding, promise: nil)
+                connected.sink.send(
+                    OutstandingCall(xid: xid, message: call, options: options, reply: .continuation(continuation)))
             }
         }
         let promise = channel.eventLoop.makePromise(of: ByteBuffer.self)
@@ -140,7 +141,7 @@ final class ClientConnection: Sendable {
     /// Closes the channel; later calls fail with ``RPCError/Code-swift.enum/shutdown``.
     func shutdown() {
         shutdownSignal.signal()
-        let (channel, waiters) = state.withLock { state -> ((any Channel)?, [Waiter]) in
+        let (channel, waiters) = state.withLock { state -> ((ConnectedChannel)?, [Waiter]) in
             defer { state = .shutdown }
             switch state {
             case .connected(let channel): return (channel, [])
@@ -148,9 +149,29 @@ final class ClientConnection: Sendable {
             case .idle, .shutdown: return (nil, [])
             }
         }
-        channel?.close(promise: nil)
+        channel?.channel.close(promise: nil)
         for waiter in waiters {
             waiter.resume(throwing: Self.shutdownError())
         }
+    }
+}
+
+/// A connected channel and the client handler at the end of its pipeline, which takes calls
+/// made on the channel's event loop straight from the connection.
+struct ConnectedChannel: @unchecked Sendable {
+    let channel: any Channel
+    /// Used only on `channel`'s event loop (which makes sharing this value safe).
+    let sink: any RPCCallSink
+
+}
+
+extension Channel {
+    /// This connected channel, with the `Handler` at the end of its pipeline as its call sink.
+    func connected<Handler: RPCCallSink & ChannelHandler>(through handler: Handler.Type) async throws
+        -> ConnectedChannel
+    {
+        try await eventLoop.submit {
+            ConnectedChannel(channel: self, sink: try self.pipeline.syncOperations.handler(type: Handler.self))
+        }.get()
     }
 }

@@ -90,6 +90,7 @@ public final class TCPClientTransport: RPCClientTransport {
                 }
                 .connect(to: address)
                 .get()
+                .connected(through: RPCStreamClientHandler.self)
         }
     }
 
@@ -153,6 +154,7 @@ public final class UDPClientTransport: RPCClientTransport {
                 }
                 .bind(host: local, port: 0)
                 .get()
+                .connected(through: RPCDatagramClientHandler.self)
         }
     }
 

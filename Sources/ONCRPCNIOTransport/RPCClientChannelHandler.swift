@@ -51,6 +51,14 @@ enum ReplyReceiver {
     }
 }
 
+/// A client handler that takes calls straight from its connection, without a trip through the
+/// pipeline (which boxes each call in an `NIOAny` and casts it back).
+protocol RPCCallSink: AnyObject, SendableMetatype {
+    /// Writes `call` and sends it as `writeAndFlush` through the pipeline would. Called on the
+    /// channel's event loop only.
+    func send(_ call: OutstandingCall)
+}
+
 /// One call handed to a client channel: its message, xid, options and where the reply goes.
 struct OutstandingCall {
     var xid: UInt32
@@ -75,7 +83,7 @@ struct OutstandingCall {
 /// resumes a batch of callers on the event loop, and the calls they make next leave in one
 /// `writev` at the end of that batch rather than one `write` each. A call made while nothing else
 /// is in flight is flushed at once, so a sequential caller waits for nothing.
-final class RPCStreamClientHandler: ChannelDuplexHandler {
+final class RPCStreamClientHandler: ChannelDuplexHandler, RPCCallSink {
     /// Bytes of the stream.
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = OutstandingCall
@@ -97,6 +105,8 @@ final class RPCStreamClientHandler: ChannelDuplexHandler {
     private let maximumFragmentSize: Int
     /// Whether a flush has been put off to the end of the event loop's current batch of tasks.
     private var flushScheduled = false
+    /// The context while the handler is in the pipeline, for calls sent with ``send(_:)``.
+    private var context: ChannelHandlerContext?
 
     init(maximumRecordSize: Int, maximumFragmentSize: Int, logger: Logger) {
         self.records = RecordReader(maximumRecordSize: maximumRecordSize)
@@ -104,8 +114,29 @@ final class RPCStreamClientHandler: ChannelDuplexHandler {
         self.logger = logger
     }
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func send(_ call: OutstandingCall) {
+        guard let context else {
+            call.reply.fail(RPCError(code: .connectionClosed, message: "the connection closed before the call was sent"))
+            return
+        }
+        write(call, context: context, promise: nil)
+        flush(context: context)
+    }
+
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        let call = unwrapOutboundIn(data)
+        write(unwrapOutboundIn(data), context: context, promise: promise)
+    }
+
+    /// Registers `call` and writes it, record-marked (not flushed).
+    private func write(_ call: OutstandingCall, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
         let deadline = NIODeadline.now() + TimeAmount(call.options.timeout)
         let replaced = pending.updateValue(
             Pending(reply: call.reply, deadline: deadline, timeout: call.options.timeout), forKey: call.xid)
@@ -209,7 +240,7 @@ final class RPCStreamClientHandler: ChannelDuplexHandler {
 /// (or final timeout) due, and when it fires it retransmits or fails the calls that are due and
 /// is set again for the next. Calls made one after another with the same policy come due in the
 /// order they were made, so a new call rarely moves the timer.
-final class RPCDatagramClientHandler: ChannelDuplexHandler {
+final class RPCDatagramClientHandler: ChannelDuplexHandler, RPCCallSink {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
     typealias OutboundIn = OutstandingCall
     typealias OutboundOut = AddressedEnvelope<ByteBuffer>
@@ -233,14 +264,36 @@ final class RPCDatagramClientHandler: ChannelDuplexHandler {
     private var expiry: (timer: Scheduled<Void>, due: NIODeadline)?
     private let remote: SocketAddress
     private let logger: Logger
+    /// The context while the handler is in the pipeline, for calls sent with ``send(_:)``.
+    private var context: ChannelHandlerContext?
 
     init(remote: SocketAddress, logger: Logger) {
         self.remote = remote
         self.logger = logger
     }
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    func send(_ call: OutstandingCall) {
+        guard let context else {
+            call.reply.fail(RPCError(code: .unreachable, message: "the socket closed before the call was sent"))
+            return
+        }
+        write(call, context: context, promise: nil)
+    }
+
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        let call = unwrapOutboundIn(data)
+        write(unwrapOutboundIn(data), context: context, promise: promise)
+    }
+
+    /// Registers `call` and sends its datagram (written and flushed).
+    private func write(_ call: OutstandingCall, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
         let now = NIODeadline.now()
         let retransmit = call.options.retransmit
         let deadline = now + TimeAmount(call.options.timeout)
