@@ -127,7 +127,8 @@ final class ClientConnection: Sendable {
             // without being boxed for a trip through the pipeline.
             return try await withUnsafeThrowingContinuation { continuation in
                 connected.sink.send(
-                    OutstandingCall(xid: xid, message: call, options: options, reply: .continuation(continuation)))
+                    OutstandingCall(xid: xid, message: call, options: options, reply: .continuation(continuation)),
+                    context: connected.context)
             }
         }
         let promise = channel.eventLoop.makePromise(of: ByteBuffer.self)
@@ -160,18 +161,21 @@ final class ClientConnection: Sendable {
 /// made on the channel's event loop straight from the connection.
 struct ConnectedChannel: @unchecked Sendable {
     let channel: any Channel
-    /// Used only on `channel`'s event loop (which makes sharing this value safe).
+    /// The handler and its context, used only on `channel`'s event loop while the channel is
+    /// active (which makes sharing this value safe: the handler stays in the pipeline until the
+    /// channel closes).
     let sink: any RPCCallSink
-
+    let context: ChannelHandlerContext
 }
 
 extension Channel {
     /// This connected channel, with the `Handler` at the end of its pipeline as its call sink.
-    func connected<Handler: RPCCallSink & ChannelHandler>(through handler: Handler.Type) async throws
-        -> ConnectedChannel
-    {
+    func connected<Handler: RPCCallSink>(through handler: Handler.Type) async throws -> ConnectedChannel {
         try await eventLoop.submit {
-            ConnectedChannel(channel: self, sink: try self.pipeline.syncOperations.handler(type: Handler.self))
+            let operations = self.pipeline.syncOperations
+            return ConnectedChannel(
+                channel: self, sink: try operations.handler(type: Handler.self),
+                context: try operations.context(handlerType: Handler.self))
         }.get()
     }
 }

@@ -53,10 +53,18 @@ enum ReplyReceiver {
 
 /// A client handler that takes calls straight from its connection, without a trip through the
 /// pipeline (which boxes each call in an `NIOAny` and casts it back).
-protocol RPCCallSink: AnyObject, SendableMetatype {
-    /// Writes `call` and sends it as `writeAndFlush` through the pipeline would. Called on the
-    /// channel's event loop only.
-    func send(_ call: OutstandingCall)
+protocol RPCCallSink: ChannelOutboundHandler, SendableMetatype {
+    /// Registers `call` and writes its bytes (not flushed).
+    func write(_ call: OutstandingCall, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?)
+}
+
+extension RPCCallSink {
+    /// Writes and flushes `call` as `writeAndFlush` through the pipeline would. Called on the
+    /// channel's event loop only, with this handler's `context`, while the channel is active.
+    func send(_ call: OutstandingCall, context: ChannelHandlerContext) {
+        write(call, context: context, promise: nil)
+        flush(context: context)
+    }
 }
 
 /// One call handed to a client channel: its message, xid, options and where the reply goes.
@@ -105,8 +113,6 @@ final class RPCStreamClientHandler: ChannelDuplexHandler, RPCCallSink {
     private let maximumFragmentSize: Int
     /// Whether a flush has been put off to the end of the event loop's current batch of tasks.
     private var flushScheduled = false
-    /// The context while the handler is in the pipeline, for calls sent with ``send(_:)``.
-    private var context: ChannelHandlerContext?
 
     init(maximumRecordSize: Int, maximumFragmentSize: Int, logger: Logger) {
         self.records = RecordReader(maximumRecordSize: maximumRecordSize)
@@ -114,29 +120,12 @@ final class RPCStreamClientHandler: ChannelDuplexHandler, RPCCallSink {
         self.logger = logger
     }
 
-    func handlerAdded(context: ChannelHandlerContext) {
-        self.context = context
-    }
-
-    func handlerRemoved(context: ChannelHandlerContext) {
-        self.context = nil
-    }
-
-    func send(_ call: OutstandingCall) {
-        guard let context else {
-            call.reply.fail(RPCError(code: .connectionClosed, message: "the connection closed before the call was sent"))
-            return
-        }
-        write(call, context: context, promise: nil)
-        flush(context: context)
-    }
-
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         write(unwrapOutboundIn(data), context: context, promise: promise)
     }
 
     /// Registers `call` and writes it, record-marked (not flushed).
-    private func write(_ call: OutstandingCall, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
+    func write(_ call: OutstandingCall, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
         let deadline = NIODeadline.now() + TimeAmount(call.options.timeout)
         let replaced = pending.updateValue(
             Pending(reply: call.reply, deadline: deadline, timeout: call.options.timeout), forKey: call.xid)
@@ -264,36 +253,18 @@ final class RPCDatagramClientHandler: ChannelDuplexHandler, RPCCallSink {
     private var expiry: (timer: Scheduled<Void>, due: NIODeadline)?
     private let remote: SocketAddress
     private let logger: Logger
-    /// The context while the handler is in the pipeline, for calls sent with ``send(_:)``.
-    private var context: ChannelHandlerContext?
 
     init(remote: SocketAddress, logger: Logger) {
         self.remote = remote
         self.logger = logger
     }
 
-    func handlerAdded(context: ChannelHandlerContext) {
-        self.context = context
-    }
-
-    func handlerRemoved(context: ChannelHandlerContext) {
-        self.context = nil
-    }
-
-    func send(_ call: OutstandingCall) {
-        guard let context else {
-            call.reply.fail(RPCError(code: .unreachable, message: "the socket closed before the call was sent"))
-            return
-        }
-        write(call, context: context, promise: nil)
-    }
-
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         write(unwrapOutboundIn(data), context: context, promise: promise)
     }
 
-    /// Registers `call` and sends its datagram (written and flushed).
-    private func write(_ call: OutstandingCall, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
+    /// Registers `call` and writes its datagram (not flushed).
+    func write(_ call: OutstandingCall, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
         let now = NIODeadline.now()
         let retransmit = call.options.retransmit
         let deadline = now + TimeAmount(call.options.timeout)
@@ -305,8 +276,7 @@ final class RPCDatagramClientHandler: ChannelDuplexHandler, RPCCallSink {
         let replaced = pending.updateValue(entry, forKey: call.xid)
         replaced?.reply.fail(RPCError(code: .invalidReply, message: "another call took over xid \(call.xid)"))
         setExpiry(at: entry.due, context: context)
-        context.writeAndFlush(
-            wrapOutboundOut(AddressedEnvelope(remoteAddress: remote, data: message)), promise: promise)
+        context.write(wrapOutboundOut(AddressedEnvelope(remoteAddress: remote, data: message)), promise: promise)
     }
 
     /// Makes sure the timer fires by `due`.
