@@ -64,6 +64,25 @@ struct HostileInputTests {
         #expect(Array(raw.readableBytesView) == [0xC3, 0x28])
     }
 
+    @Test func aByteOver0x7FIsSeenAtEveryPositionOfStringsOfEveryShortLength() throws {
+        // The ASCII fast path tests words, a head and tail pair, or single bytes depending on the
+        // length: an invalid byte or a two-byte character anywhere must take the validating path.
+        for length in 1...24 {
+            for position in 0..<length {
+                var invalid = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                invalid[position] = 0xFF
+                let error = decodingError { _ = try String(xdrBytes: try encoded(ByteBuffer(bytes: invalid))) }
+                #expect(error?.code == .invalidUTF8, "0xFF at \(position) of \(length)")
+                guard position + 1 < length else { continue }
+                var accented = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                accented[position] = 0xC3
+                accented[position + 1] = 0xA9  // é
+                let decoded = try String(xdrBytes: try encoded(ByteBuffer(bytes: accented)))
+                #expect(Array(decoded.utf8) == accented, "é at \(position) of \(length)")
+            }
+        }
+    }
+
     @Test func optionalChainDeeperThanTheLimit() throws {
         // A chain of 100 nodes, decoded with a depth limit of 50.
         var writer = XDRWriter()
