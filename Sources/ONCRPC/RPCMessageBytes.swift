@@ -13,7 +13,7 @@ public struct RPCMessageBytes: Sendable {
     /// Opaque data and strings given as a `ByteBuffer` of at least this many bytes (64 KiB) are
     /// referenced by the messages ``RPCClient`` and the server build, not copied into them
     /// (unless the message's buffer already has room for them).
-    public static let referenceThreshold = 64 << 10  // XDRReferencedBuffers shares its state for this value
+    public static let referenceThreshold = XDRWriter.sharedReferenceThreshold
 
     /// The first buffer. In messages this library builds it keeps ``RecordMarking/headroom``
     /// free bytes before its reader index.

@@ -41,6 +41,10 @@ public struct XDRWriter {
         }
     }
 
+    /// The one threshold (the RPC layer's) whose state is shared while nothing is referenced,
+    /// so that setting it on each message's writer allocates nothing.
+    package static let sharedReferenceThreshold = 64 << 10
+
     /// The output before `storage`, in order, once a large buffer has been referenced: the bytes
     /// written before it, the buffer itself, and so on.
     @usableFromInline
@@ -530,15 +534,14 @@ final class XDRReferencedBuffers: Sendable {
         self.earlier = earlier
     }
 
-    /// The one instance for the RPC layer's threshold with nothing referenced yet, shared so
-    /// that setting the threshold on each message's writer allocates nothing.
-    private static let shared64K = XDRReferencedBuffers(threshold: 64 << 10, earlier: [])
+    /// The state for ``XDRWriter/sharedReferenceThreshold`` with nothing referenced yet.
+    private static let shared = XDRReferencedBuffers(threshold: XDRWriter.sharedReferenceThreshold, earlier: [])
 
     /// The state for `threshold` after `earlier`.
     static func state(threshold: Int, earlier: [ByteBuffer]) -> XDRReferencedBuffers? {
         if earlier.isEmpty {
             if threshold == .max { return nil }
-            if threshold == 64 << 10 { return shared64K }
+            if threshold == XDRWriter.sharedReferenceThreshold { return shared }
         }
         return XDRReferencedBuffers(threshold: threshold, earlier: earlier)
     }
