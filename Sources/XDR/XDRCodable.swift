@@ -11,6 +11,22 @@ func xdrPadding(forLength length: Int) -> Int {
 public protocol XDREncodable {
     /// Appends the XDR encoding of `self` to `writer`.
     func encode(to writer: inout XDRWriter) throws
+
+    /// Appends the XDR encoding of the value stored at `value` to `writer`.
+    ///
+    /// Arrays of encodable values are written through this requirement, one element's address at
+    /// a time. The default copies the value out and calls ``encode(to:)``; generated structs read
+    /// their fields in place instead, so that writing an element retains none of the strings,
+    /// buffers and arrays it holds.
+    static func encode(at value: UnsafePointer<Self>, to writer: inout XDRWriter) throws
+}
+
+extension XDREncodable {
+    /// Copies the value at `value` out and writes it with ``encode(to:)``.
+    @inlinable
+    public static func encode(at value: UnsafePointer<Self>, to writer: inout XDRWriter) throws {
+        try value.pointee.encode(to: &writer)
+    }
 }
 
 /// A type that can read itself from XDR (RFC 4506).

@@ -310,11 +310,56 @@ public struct XDRWriter {
 
     /// Writes the zero bytes that pad `length` bytes of data to a multiple of four.
     @inlinable
+    @inline(__always)
     public mutating func writePadding(forLength length: Int) {
         let pad = xdrPadding(forLength: length)
         if pad != 0 {
-            room(pad).initializeMemory(as: UInt8.self, repeating: 0, count: pad)
+            // One four-byte store of zeros instead of a memset of one to three bytes; only `pad`
+            // of them become part of the output.
+            room(4).storeBytes(of: 0 as UInt32, as: UInt32.self)
             position &+= pad
+        }
+    }
+
+    /// Stores `bytes` and their zero padding, after their four-byte length when `prefixed`, with
+    /// one capacity check: the last word of the padded data is zeroed first and the data then
+    /// copied over all but its padding.
+    @inlinable
+    @inline(__always)
+    mutating func storePadded(_ bytes: UnsafeRawBufferPointer, prefixed: Bool) {
+        let count = bytes.count
+        let padded = (count &+ 3) & ~3
+        let header = prefixed ? 4 : 0
+        let target = room(header &+ padded)
+        if prefixed {
+            target.storeBytes(of: UInt32(truncatingIfNeeded: count).bigEndian, as: UInt32.self)
+        }
+        if let source = bytes.baseAddress, count > 0 {
+            target.storeBytes(of: 0 as UInt32, toByteOffset: header &+ padded &- 4, as: UInt32.self)
+            Self.copy(count, from: source, to: target + header)
+        }
+        position &+= header &+ padded
+    }
+
+    /// Copies `count` bytes between memory that does not overlap. Names, cookies and handles
+    /// (8 to 64 bytes) are copied inline eight bytes at a time, the last eight overlapping the
+    /// ones before; other sizes go to `memmove`, whose call costs more than such a copy.
+    @inlinable
+    @inline(__always)
+    static func copy(_ count: Int, from source: UnsafeRawPointer, to target: UnsafeMutableRawPointer) {
+        if count >= 8 && count <= 64 {
+            var offset = 0
+            while offset &+ 8 < count {
+                target.storeBytes(
+                    of: source.loadUnaligned(fromByteOffset: offset, as: UInt64.self), toByteOffset: offset,
+                    as: UInt64.self)
+                offset &+= 8
+            }
+            let last = count &- 8
+            target.storeBytes(
+                of: source.loadUnaligned(fromByteOffset: last, as: UInt64.self), toByteOffset: last, as: UInt64.self)
+        } else {
+            target.copyMemory(from: source, byteCount: count)
         }
     }
 
@@ -326,8 +371,13 @@ public struct XDRWriter {
         guard bytes.readableBytes == length else {
             throw XDREncodingError.fixedLength(bytes.readableBytes, expected: length, what: "opaque")
         }
-        store(buffer: bytes)
-        writePadding(forLength: length)
+        if _fastPath(limit &- position >= length &+ 3) {
+            // Only the address is taken inside the closure (see `store(buffer:)`).
+            storePadded(bytes.withUnsafeReadableBytes { $0 }, prefixed: false)
+        } else {
+            store(buffer: bytes)
+            writePadding(forLength: length)
+        }
     }
 
     /// Writes fixed-length opaque data (`opaque x[length]`) from a collection of bytes.
@@ -346,24 +396,62 @@ public struct XDRWriter {
         try writeLengthPrefixed(bytes, maxLength: maxLength, what: "opaque")
     }
 
+    /// Writes fixed-length opaque data (`opaque x[length]`) stored at `bytes`, reading it in
+    /// place: the buffer is copied (retained) only when it does not fit in the room left.
+    @inlinable
+    @inline(__always)
+    public mutating func writeFixedOpaque(at bytes: UnsafePointer<ByteBuffer>, length: Int) throws {
+        let count = bytes.pointee.readableBytes
+        if _fastPath(count == length && limit &- position >= count &+ 3) {
+            storePadded(bytes.pointee.withUnsafeReadableBytes { $0 }, prefixed: false)
+        } else {
+            try writeFixedOpaque(bytes.pointee, length: length)
+        }
+    }
+
+    /// Writes variable-length opaque data (`opaque x<maxLength>`) stored at `bytes`, reading it
+    /// in place: the buffer is copied (retained) only when it does not fit in the room left.
+    @inlinable
+    @inline(__always)
+    public mutating func writeVariableOpaque(at bytes: UnsafePointer<ByteBuffer>, maxLength: Int? = nil) throws {
+        let length = bytes.pointee.readableBytes
+        if _fastPath(limit &- position >= 4 &+ length &+ 3) {
+            try checkLength(length, maxLength: maxLength, what: "opaque")
+            storePadded(bytes.pointee.withUnsafeReadableBytes { $0 }, prefixed: true)
+        } else {
+            try writeVariableOpaque(bytes.pointee, maxLength: maxLength)
+        }
+    }
+
     /// Writes variable-length opaque data (`opaque x<maxLength>`) from a collection of bytes.
     @inlinable
     public mutating func writeVariableOpaque<Bytes: Collection<UInt8>>(bytes: Bytes, maxLength: Int? = nil) throws {
         let length = bytes.count
         try checkLength(length, maxLength: maxLength, what: "opaque")
-        store(UInt32(truncatingIfNeeded: length))
-        store(collection: bytes)
-        writePadding(forLength: length)
+        let done: Void? = bytes.withContiguousStorageIfAvailable {
+            storePadded(UnsafeRawBufferPointer($0), prefixed: true)
+        }
+        if done == nil {
+            store(UInt32(truncatingIfNeeded: length))
+            store(collection: bytes)
+            writePadding(forLength: length)
+        }
     }
 
     /// Writes an XDR `string<maxLength>` as its UTF-8 bytes.
     @inlinable
+    @inline(__always)
     public mutating func writeString(_ string: String, maxLength: Int? = nil) throws {
         let length = string.utf8.count
         try checkLength(length, maxLength: maxLength, what: "string")
-        store(UInt32(truncatingIfNeeded: length))
-        store(collection: string.utf8)
-        writePadding(forLength: length)
+        let done: Void? = string.utf8.withContiguousStorageIfAvailable {
+            storePadded(UnsafeRawBufferPointer($0), prefixed: true)
+        }
+        if done == nil {
+            store(UInt32(truncatingIfNeeded: length))
+            store(collection: string.utf8)
+            writePadding(forLength: length)
+        }
     }
 
     /// Writes an XDR `string<maxLength>` from raw bytes (for peers whose strings are not UTF-8).
@@ -377,9 +465,14 @@ public struct XDRWriter {
     mutating func writeLengthPrefixed(_ bytes: ByteBuffer, maxLength: Int?, what: StaticString) throws {
         let length = bytes.readableBytes
         try checkLength(length, maxLength: maxLength, what: what)
-        store(UInt32(truncatingIfNeeded: length))
-        store(buffer: bytes)
-        writePadding(forLength: length)
+        if _fastPath(limit &- position >= 4 &+ length &+ 3) {
+            // Only the address is taken inside the closure (see `store(buffer:)`).
+            storePadded(bytes.withUnsafeReadableBytes { $0 }, prefixed: true)
+        } else {
+            store(UInt32(truncatingIfNeeded: length))
+            store(buffer: bytes)
+            writePadding(forLength: length)
+        }
     }
 
     // MARK: Arrays, optional data, nested values
@@ -415,7 +508,7 @@ public struct XDRWriter {
     public mutating func writeArray<T: XDREncodable>(_ elements: [T], maxCount: Int? = nil) throws {
         try checkLength(elements.count, maxLength: maxCount, what: "array")
         store(UInt32(truncatingIfNeeded: elements.count))
-        try writeElements(elements) { try $1.encode(to: &$0) }
+        try writeElements(elements)
     }
 
     /// Writes a variable-length array whose elements are written by `element`.
@@ -436,7 +529,7 @@ public struct XDRWriter {
         guard elements.count == count else {
             throw XDREncodingError.fixedLength(elements.count, expected: count, what: "array")
         }
-        try writeElements(elements) { try $1.encode(to: &$0) }
+        try writeElements(elements)
     }
 
     /// Writes a fixed-length array whose elements are written by `element`.
@@ -450,6 +543,18 @@ public struct XDRWriter {
             throw XDREncodingError.fixedLength(elements.count, expected: count, what: "array")
         }
         try writeElements(elements, element)
+    }
+
+    /// Writes each element of `elements` from where it is stored (``XDREncodable/encode(at:to:)``),
+    /// so that no element is copied out of the array first.
+    @inlinable
+    mutating func writeElements<T: XDREncodable>(_ elements: [T]) throws {
+        try elements.withUnsafeBufferPointer { buffer in
+            guard let first = buffer.baseAddress else { return }
+            for index in 0..<buffer.count {
+                try T.encode(at: first + index, to: &self)
+            }
+        }
     }
 
     /// Writes each element of `elements`.

@@ -128,6 +128,23 @@ indirect enum Codec: Hashable {
         }
     }
 
+    /// A statement that writes the stored property `field` of the value at pointer `base` with
+    /// writer variable `writer`: buffers and generated structs (named in `structs`) are read
+    /// where they are stored (`base.pointer(to:)`), other values through `base.pointee`.
+    func encodeInPlace(_ base: String, field: String, _ writer: String, structs: Set<String>) -> String {
+        let address = "\(base).pointer(to: \\.\(field))!"
+        switch unaliased {
+        case .variableOpaque(let maximum):
+            return "try \(writer).writeVariableOpaque(at: \(address)\(Self.trailingBound("maxLength", maximum)))"
+        case .fixedOpaque(let size):
+            return "try \(writer).writeFixedOpaque(at: \(address), length: \(size))"
+        case .named(let name) where structs.contains(name):
+            return "try \(name).encode(at: \(address), to: &\(writer))"
+        default:
+            return encode("\(base).pointee.\(field)", writer)
+        }
+    }
+
     /// Whether values are generated types (enums, structs, unions) with their own encoder.
     var isNamed: Bool {
         if case .named = unaliased { return true }

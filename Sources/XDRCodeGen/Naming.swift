@@ -65,15 +65,21 @@ struct SwiftNamer {
         if let override = options.nameOverrides[name] { return override }
         switch options.naming {
         case .verbatim:
-            return Self.escape(name)
+            return Self.escapeMember(name)
         case .idiomatic:
             let parts = words(name)
-            guard let first = parts.first else { return Self.escape(name) }
+            guard let first = parts.first else { return Self.escapeMember(name) }
             let head =
                 first.allSatisfy { !$0.isLowercase }
                 ? first.lowercased() : first.prefix(1).lowercased() + first.dropFirst()
-            return Self.escape(head + parts.dropFirst().map(capitalized).joined())
+            return Self.escapeMember(head + parts.dropFirst().map(capitalized).joined())
         }
+    }
+
+    /// A member name escaped as `escape` does, except `self`, which becomes `self_`: a
+    /// memberwise initialiser's parameter named `self` would hide the value being initialised.
+    static func escapeMember(_ name: String) -> String {
+        name == "self" ? "self_" : escape(name)
     }
 
     static func escape(_ name: String) -> String {

@@ -84,4 +84,41 @@ struct GeneratorTests {
         #expect(!serverOnly.contains("struct Client"))
         #expect(serverOnly.contains("protocol ServiceProtocol"))
     }
+
+    @Test func structsEncodeTheirFieldsInPlace() throws {
+        let swift = try generate(
+            """
+            enum kind { PLAIN = 0, LINK = 1 };
+            struct inner { opaque key<8>; };
+            typedef inner alias;
+            union detail switch (kind k) { case LINK: string target<>; default: void; };
+            struct outer { opaque tag[4]; opaque data<16>; inner nested; alias aliased; detail d; kind k; string s<>; };
+            struct cell { int v; cell *next; };
+            """)
+        // Buffers and nested structs (also through a typedef) are read where they are stored;
+        // unions, enums and strings through the pointer.
+        for line in [
+            "public static func encode(at value: UnsafePointer<Self>, to writer: inout XDRWriter) throws {",
+            "try w.writeFixedOpaque(at: value.pointer(to: \\.tag)!, length: 4)",
+            "try w.writeVariableOpaque(at: value.pointer(to: \\.data)!, maxLength: 16)",
+            "try Inner.encode(at: value.pointer(to: \\.nested)!, to: &w)",
+            "try Inner.encode(at: value.pointer(to: \\.aliased)!, to: &w)",
+            "try value.pointee.d.encode(to: &w)",
+            "try value.pointee.k.encode(to: &w)",
+            "try w.writeString(value.pointee.s)",
+            "try withUnsafePointer(to: self) { try Self.encode(at: $0, to: &writer) }",
+        ] {
+            #expect(swift.contains(line), "missing: \(line)")
+        }
+        // A list keeps its iterative encoder and the protocol's default for in-place writing.
+        let cell = try #require(swift.range(of: "public struct Cell")).lowerBound
+        #expect(!swift[cell...].contains("encode(at value:"))
+    }
+
+    @Test func aFieldNamedSelfIsRenamed() throws {
+        let swift = try generate("struct s { int self; opaque in<>; };")
+        #expect(swift.contains("public var self_: Int32"))
+        #expect(swift.contains("self.self_ = self_"))
+        #expect(swift.contains("public var `in`: ByteBuffer"))
+    }
 }

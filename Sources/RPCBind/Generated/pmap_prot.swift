@@ -44,10 +44,16 @@ public struct PortmapMapping: XDRCodable, Sendable, Hashable {
 
     /// Writes the XDR encoding of `struct mapping`.
     public func encode(to writer: inout XDRWriter) throws {
-        try writer.withField("prog") { w in w.writeUInt32(self.prog) }
-        try writer.withField("vers") { w in w.writeUInt32(self.vers) }
-        try writer.withField("prot") { w in w.writeUInt32(self.prot) }
-        try writer.withField("port") { w in w.writeUInt32(self.port) }
+        try withUnsafePointer(to: self) { try Self.encode(at: $0, to: &writer) }
+    }
+
+    /// Writes the XDR encoding of the `struct mapping` stored at `value`, reading its fields in
+    /// place: buffers and nested structs are not copied (retained) to be written.
+    public static func encode(at value: UnsafePointer<Self>, to writer: inout XDRWriter) throws {
+        try writer.withField("prog") { w in w.writeUInt32(value.pointee.prog) }
+        try writer.withField("vers") { w in w.writeUInt32(value.pointee.vers) }
+        try writer.withField("prot") { w in w.writeUInt32(value.pointee.prot) }
+        try writer.withField("port") { w in w.writeUInt32(value.pointee.port) }
     }
 }
 
@@ -155,10 +161,16 @@ public struct PortmapCallArguments: XDRCodable, Sendable, Hashable {
 
     /// Writes the XDR encoding of `struct call_args`.
     public func encode(to writer: inout XDRWriter) throws {
-        try writer.withField("prog") { w in w.writeUInt32(self.prog) }
-        try writer.withField("vers") { w in w.writeUInt32(self.vers) }
-        try writer.withField("proc") { w in w.writeUInt32(self.proc) }
-        try writer.withField("args") { w in try w.writeVariableOpaque(self.args) }
+        try withUnsafePointer(to: self) { try Self.encode(at: $0, to: &writer) }
+    }
+
+    /// Writes the XDR encoding of the `struct call_args` stored at `value`, reading its fields in
+    /// place: buffers and nested structs are not copied (retained) to be written.
+    public static func encode(at value: UnsafePointer<Self>, to writer: inout XDRWriter) throws {
+        try writer.withField("prog") { w in w.writeUInt32(value.pointee.prog) }
+        try writer.withField("vers") { w in w.writeUInt32(value.pointee.vers) }
+        try writer.withField("proc") { w in w.writeUInt32(value.pointee.proc) }
+        try writer.withField("args") { w in try w.writeVariableOpaque(at: value.pointer(to: \.args)!) }
     }
 }
 
@@ -183,8 +195,14 @@ public struct PortmapCallResult: XDRCodable, Sendable, Hashable {
 
     /// Writes the XDR encoding of `struct call_result`.
     public func encode(to writer: inout XDRWriter) throws {
-        try writer.withField("port") { w in w.writeUInt32(self.port) }
-        try writer.withField("res") { w in try w.writeVariableOpaque(self.res) }
+        try withUnsafePointer(to: self) { try Self.encode(at: $0, to: &writer) }
+    }
+
+    /// Writes the XDR encoding of the `struct call_result` stored at `value`, reading its fields in
+    /// place: buffers and nested structs are not copied (retained) to be written.
+    public static func encode(at value: UnsafePointer<Self>, to writer: inout XDRWriter) throws {
+        try writer.withField("port") { w in w.writeUInt32(value.pointee.port) }
+        try writer.withField("res") { w in try w.writeVariableOpaque(at: value.pointer(to: \.res)!) }
     }
 }
 

@@ -50,11 +50,17 @@ public struct RPCBindMapping: XDRCodable, Sendable, Hashable {
 
     /// Writes the XDR encoding of `struct rpcb`.
     public func encode(to writer: inout XDRWriter) throws {
-        try writer.withField("r_prog") { w in w.writeUInt32(self.rProg) }
-        try writer.withField("r_vers") { w in w.writeUInt32(self.rVers) }
-        try writer.withField("r_netid") { w in try w.writeString(self.rNetid) }
-        try writer.withField("r_addr") { w in try w.writeString(self.rAddr) }
-        try writer.withField("r_owner") { w in try w.writeString(self.rOwner) }
+        try withUnsafePointer(to: self) { try Self.encode(at: $0, to: &writer) }
+    }
+
+    /// Writes the XDR encoding of the `struct rpcb` stored at `value`, reading its fields in
+    /// place: buffers and nested structs are not copied (retained) to be written.
+    public static func encode(at value: UnsafePointer<Self>, to writer: inout XDRWriter) throws {
+        try writer.withField("r_prog") { w in w.writeUInt32(value.pointee.rProg) }
+        try writer.withField("r_vers") { w in w.writeUInt32(value.pointee.rVers) }
+        try writer.withField("r_netid") { w in try w.writeString(value.pointee.rNetid) }
+        try writer.withField("r_addr") { w in try w.writeString(value.pointee.rAddr) }
+        try writer.withField("r_owner") { w in try w.writeString(value.pointee.rOwner) }
     }
 }
 
@@ -162,10 +168,16 @@ public struct RPCBindRemoteCallArguments: XDRCodable, Sendable, Hashable {
 
     /// Writes the XDR encoding of `struct rpcb_rmtcallargs`.
     public func encode(to writer: inout XDRWriter) throws {
-        try writer.withField("prog") { w in w.writeUInt32(self.prog) }
-        try writer.withField("vers") { w in w.writeUInt32(self.vers) }
-        try writer.withField("proc") { w in w.writeUInt32(self.proc) }
-        try writer.withField("args") { w in try w.writeVariableOpaque(self.args) }
+        try withUnsafePointer(to: self) { try Self.encode(at: $0, to: &writer) }
+    }
+
+    /// Writes the XDR encoding of the `struct rpcb_rmtcallargs` stored at `value`, reading its fields in
+    /// place: buffers and nested structs are not copied (retained) to be written.
+    public static func encode(at value: UnsafePointer<Self>, to writer: inout XDRWriter) throws {
+        try writer.withField("prog") { w in w.writeUInt32(value.pointee.prog) }
+        try writer.withField("vers") { w in w.writeUInt32(value.pointee.vers) }
+        try writer.withField("proc") { w in w.writeUInt32(value.pointee.proc) }
+        try writer.withField("args") { w in try w.writeVariableOpaque(at: value.pointer(to: \.args)!) }
     }
 }
 
@@ -190,8 +202,14 @@ public struct RPCBindRemoteCallResult: XDRCodable, Sendable, Hashable {
 
     /// Writes the XDR encoding of `struct rpcb_rmtcallres`.
     public func encode(to writer: inout XDRWriter) throws {
-        try writer.withField("addr") { w in try w.writeString(self.addr) }
-        try writer.withField("results") { w in try w.writeVariableOpaque(self.results) }
+        try withUnsafePointer(to: self) { try Self.encode(at: $0, to: &writer) }
+    }
+
+    /// Writes the XDR encoding of the `struct rpcb_rmtcallres` stored at `value`, reading its fields in
+    /// place: buffers and nested structs are not copied (retained) to be written.
+    public static func encode(at value: UnsafePointer<Self>, to writer: inout XDRWriter) throws {
+        try writer.withField("addr") { w in try w.writeString(value.pointee.addr) }
+        try writer.withField("results") { w in try w.writeVariableOpaque(at: value.pointer(to: \.results)!) }
     }
 }
 
@@ -225,11 +243,17 @@ public struct RPCBindEntry: XDRCodable, Sendable, Hashable {
 
     /// Writes the XDR encoding of `struct rpcb_entry`.
     public func encode(to writer: inout XDRWriter) throws {
-        try writer.withField("r_maddr") { w in try w.writeString(self.rMaddr) }
-        try writer.withField("r_nc_netid") { w in try w.writeString(self.rNcNetid) }
-        try writer.withField("r_nc_semantics") { w in w.writeUInt32(self.rNcSemantics) }
-        try writer.withField("r_nc_protofmly") { w in try w.writeString(self.rNcProtofmly) }
-        try writer.withField("r_nc_proto") { w in try w.writeString(self.rNcProto) }
+        try withUnsafePointer(to: self) { try Self.encode(at: $0, to: &writer) }
+    }
+
+    /// Writes the XDR encoding of the `struct rpcb_entry` stored at `value`, reading its fields in
+    /// place: buffers and nested structs are not copied (retained) to be written.
+    public static func encode(at value: UnsafePointer<Self>, to writer: inout XDRWriter) throws {
+        try writer.withField("r_maddr") { w in try w.writeString(value.pointee.rMaddr) }
+        try writer.withField("r_nc_netid") { w in try w.writeString(value.pointee.rNcNetid) }
+        try writer.withField("r_nc_semantics") { w in w.writeUInt32(value.pointee.rNcSemantics) }
+        try writer.withField("r_nc_protofmly") { w in try w.writeString(value.pointee.rNcProtofmly) }
+        try writer.withField("r_nc_proto") { w in try w.writeString(value.pointee.rNcProto) }
     }
 }
 
@@ -545,11 +569,17 @@ public struct RPCBindStatistics: XDRCodable, Sendable, Hashable {
 
     /// Writes the XDR encoding of `struct rpcb_stat`.
     public func encode(to writer: inout XDRWriter) throws {
-        try writer.withField("info") { w in try w.writeFixedArray(self.info, count: 13) { w1, e1 in w1.writeInt32(e1) } }
-        try writer.withField("setinfo") { w in w.writeInt32(self.setinfo) }
-        try writer.withField("unsetinfo") { w in w.writeInt32(self.unsetinfo) }
-        try writer.withField("addrinfo") { w in try w.writeOptional(self.addrinfo) { w1, e1 in try e1.encode(to: &w1) } }
-        try writer.withField("rmtinfo") { w in try w.writeOptional(self.rmtinfo) { w1, e1 in try e1.encode(to: &w1) } }
+        try withUnsafePointer(to: self) { try Self.encode(at: $0, to: &writer) }
+    }
+
+    /// Writes the XDR encoding of the `struct rpcb_stat` stored at `value`, reading its fields in
+    /// place: buffers and nested structs are not copied (retained) to be written.
+    public static func encode(at value: UnsafePointer<Self>, to writer: inout XDRWriter) throws {
+        try writer.withField("info") { w in try w.writeFixedArray(value.pointee.info, count: 13) { w1, e1 in w1.writeInt32(e1) } }
+        try writer.withField("setinfo") { w in w.writeInt32(value.pointee.setinfo) }
+        try writer.withField("unsetinfo") { w in w.writeInt32(value.pointee.unsetinfo) }
+        try writer.withField("addrinfo") { w in try w.writeOptional(value.pointee.addrinfo) { w1, e1 in try e1.encode(to: &w1) } }
+        try writer.withField("rmtinfo") { w in try w.writeOptional(value.pointee.rmtinfo) { w1, e1 in try e1.encode(to: &w1) } }
     }
 }
 
@@ -577,8 +607,14 @@ public struct RPCBindTransportAddress: XDRCodable, Sendable, Hashable {
 
     /// Writes the XDR encoding of `struct netbuf`.
     public func encode(to writer: inout XDRWriter) throws {
-        try writer.withField("maxlen") { w in w.writeUInt32(self.maxlen) }
-        try writer.withField("buf") { w in try w.writeVariableOpaque(self.buf) }
+        try withUnsafePointer(to: self) { try Self.encode(at: $0, to: &writer) }
+    }
+
+    /// Writes the XDR encoding of the `struct netbuf` stored at `value`, reading its fields in
+    /// place: buffers and nested structs are not copied (retained) to be written.
+    public static func encode(at value: UnsafePointer<Self>, to writer: inout XDRWriter) throws {
+        try writer.withField("maxlen") { w in w.writeUInt32(value.pointee.maxlen) }
+        try writer.withField("buf") { w in try w.writeVariableOpaque(at: value.pointer(to: \.buf)!) }
     }
 }
 

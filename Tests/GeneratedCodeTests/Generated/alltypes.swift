@@ -197,25 +197,31 @@ public struct Everything: XDRCodable, Sendable, Hashable {
 
     /// Writes the XDR encoding of `struct everything`.
     public func encode(to writer: inout XDRWriter) throws {
-        try writer.withField("i") { w in w.writeInt32(self.i) }
-        try writer.withField("u") { w in w.writeUInt32(self.u) }
-        try writer.withField("bare") { w in w.writeUInt32(self.bare) }
-        try writer.withField("h") { w in w.writeInt64(self.h) }
-        try writer.withField("uh") { w in w.writeUInt64(self.uh) }
-        try writer.withField("f") { w in w.writeFloat(self.f) }
-        try writer.withField("d") { w in w.writeDouble(self.d) }
-        try writer.withField("flag") { w in w.writeBool(self.flag) }
-        try writer.withField("c") { w in try self.c.encode(to: &w) }
-        try writer.withField("n") { w in try w.writeString(self.n, maxLength: 255) }
-        try writer.withField("free") { w in try w.writeString(self.free) }
-        try writer.withField("fixed") { w in try w.writeFixedOpaque(self.fixed, length: 4) }
-        try writer.withField("bytes") { w in try w.writeVariableOpaque(self.bytes) }
-        try writer.withField("small") { w in try w.writeVariableOpaque(self.small, maxLength: 4) }
-        try writer.withField("triple") { w in try w.writeFixedArray(self.triple, count: 3) { w1, e1 in w1.writeInt32(e1) } }
-        try writer.withField("few") { w in try w.writeArray(self.few, maxCount: 4) { w1, e1 in w1.writeInt32(e1) } }
-        try writer.withField("many") { w in try w.writeArray(self.many) { w1, e1 in w1.writeUInt32(e1) } }
-        try writer.withField("list") { w in try w.writeOptional(self.list) { w1, e1 in try e1.encode(to: &w1) } }
-        try writer.withField("palette") { w in try w.writeArray(self.palette, maxCount: 2) }
+        try withUnsafePointer(to: self) { try Self.encode(at: $0, to: &writer) }
+    }
+
+    /// Writes the XDR encoding of the `struct everything` stored at `value`, reading its fields in
+    /// place: buffers and nested structs are not copied (retained) to be written.
+    public static func encode(at value: UnsafePointer<Self>, to writer: inout XDRWriter) throws {
+        try writer.withField("i") { w in w.writeInt32(value.pointee.i) }
+        try writer.withField("u") { w in w.writeUInt32(value.pointee.u) }
+        try writer.withField("bare") { w in w.writeUInt32(value.pointee.bare) }
+        try writer.withField("h") { w in w.writeInt64(value.pointee.h) }
+        try writer.withField("uh") { w in w.writeUInt64(value.pointee.uh) }
+        try writer.withField("f") { w in w.writeFloat(value.pointee.f) }
+        try writer.withField("d") { w in w.writeDouble(value.pointee.d) }
+        try writer.withField("flag") { w in w.writeBool(value.pointee.flag) }
+        try writer.withField("c") { w in try value.pointee.c.encode(to: &w) }
+        try writer.withField("n") { w in try w.writeString(value.pointee.n, maxLength: 255) }
+        try writer.withField("free") { w in try w.writeString(value.pointee.free) }
+        try writer.withField("fixed") { w in try w.writeFixedOpaque(at: value.pointer(to: \.fixed)!, length: 4) }
+        try writer.withField("bytes") { w in try w.writeVariableOpaque(at: value.pointer(to: \.bytes)!) }
+        try writer.withField("small") { w in try w.writeVariableOpaque(at: value.pointer(to: \.small)!, maxLength: 4) }
+        try writer.withField("triple") { w in try w.writeFixedArray(value.pointee.triple, count: 3) { w1, e1 in w1.writeInt32(e1) } }
+        try writer.withField("few") { w in try w.writeArray(value.pointee.few, maxCount: 4) { w1, e1 in w1.writeInt32(e1) } }
+        try writer.withField("many") { w in try w.writeArray(value.pointee.many) { w1, e1 in w1.writeUInt32(e1) } }
+        try writer.withField("list") { w in try w.writeOptional(value.pointee.list) { w1, e1 in try e1.encode(to: &w1) } }
+        try writer.withField("palette") { w in try w.writeArray(value.pointee.palette, maxCount: 2) }
     }
 }
 
