@@ -119,8 +119,13 @@ public final class RPCDispatcher: Sendable {
     }
 
     /// Runs `method` on `arguments` and returns the reply record (see ``RPCPendingCall/run()``),
-    /// with results' large buffers referenced rather than copied.
-    func invoke(_ method: RPCMethod, arguments: ByteBuffer, context: RPCServerContext) async -> RPCMessageBytes? {
+    /// with results' large buffers referenced rather than copied. It runs on its caller's
+    /// executor (`nonisolated(nonsending)`), as does the method's stored closure: the transports
+    /// call it from a task already on the connection's event loop, so there is no executor check
+    /// to pay on the way to the handler.
+    nonisolated(nonsending) func invoke(_ method: RPCMethod, arguments: ByteBuffer, context: RPCServerContext) async
+        -> RPCMessageBytes?
+    {
         let xid = context.call.xid
         var writer = Self.replyWriter()
         writer.referenceThreshold = RPCMessageBytes.referenceThreshold

@@ -61,7 +61,9 @@ public struct RPCMethod: Sendable {
     /// The procedure's name, for logs.
     public let name: String
     @usableFromInline
-    let invoke: @Sendable (ByteBuffer, XDRDecodingOptions, RPCServerContext, inout XDRWriter) async throws -> Void
+    let invoke:
+        nonisolated(nonsending) @Sendable (ByteBuffer, XDRDecodingOptions, RPCServerContext, inout XDRWriter)
+            async throws -> Void
 
     /// Creates a method whose arguments are read by `decodeArguments` and whose result is written
     /// by `encodeResult` (the form generated services use).
