@@ -1,4 +1,5 @@
 import NIOCore
+import NIOPosix
 import ONCRPC
 import ONCRPCNIOTransport
 import ONCRPCTestSupport
@@ -96,5 +97,30 @@ struct EventLoopExecutionTests {
         let most = running.withLock { $0.most }
         #expect(most <= 3, "\(most) calls ran at once on one connection with a limit of 3")
         #expect(most >= 2, "the calls were not pipelined, so the limit was not exercised")
+    }
+
+    @Test func jobsQueuedFromManyThreadsAllRunOnTheLoopInTheirOrder() async throws {
+        // Tasks started off the loop enqueue their first jobs from the cooperative pool's
+        // threads; each then suspends and resumes repeatedly (jobs queued while a batch runs go
+        // to the next batch). Every step must run on the loop, each task's steps in order.
+        let executor = EventLoopTaskExecutor(eventLoop: MultiThreadedEventLoopGroup.singleton.next())
+        final class StepLog: Sendable {
+            let steps = Mutex<[Int: [Int]]>([:])
+        }
+        let log = StepLog()
+        await withTaskGroup(of: Void.self) { group in
+            for task in 0..<64 {
+                group.addTask(executorPreference: executor) {
+                    for step in 0..<50 {
+                        #expect(executor.eventLoop.inEventLoop, "task \(task) step \(step) off the loop")
+                        log.steps.withLock { $0[task, default: []].append(step) }
+                        await Task.yield()
+                    }
+                }
+            }
+        }
+        let recorded = log.steps.withLock { $0 }
+        #expect(recorded.count == 64)
+        #expect(recorded.values.allSatisfy { $0 == Array(0..<50) })
     }
 }
