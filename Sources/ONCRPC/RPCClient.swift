@@ -8,6 +8,11 @@ public import XDR
 /// It is a value that many tasks may use at once; on TCP their calls share one connection.
 /// Get one from ``withRPCClient(transport:defaultOptions:_:)``, which runs the transport for the
 /// scope of a closure.
+///
+/// Its calls run on their caller's executor (`nonisolated(nonsending)`), as do the transports'
+/// ``RPCClientTransport/roundTrip(_:xid:options:)``: a call builds its message and hands it to
+/// the transport without an executor switch, so one made on the transport's event loop
+/// (`withTaskExecutorPreference(transport.taskExecutor)`) reaches the socket with no hop at all.
 public struct RPCClient: Sendable {
     /// The transport calls travel on.
     public let transport: any RPCClientTransport
@@ -32,7 +37,7 @@ public struct RPCClient: Sendable {
 
     /// Calls `procedure` of `program`/`version` with `arguments` and decodes the result as
     /// `resultType`.
-    public func call<Arguments: XDREncodable, Result: XDRDecodable>(
+    public nonisolated(nonsending) func call<Arguments: XDREncodable, Result: XDRDecodable>(
         program: UInt32,
         version: UInt32,
         procedure: UInt32,
@@ -49,7 +54,7 @@ public struct RPCClient: Sendable {
     /// Calls `procedure` of `program`/`version`, with the arguments written by `encodeArguments`
     /// and the result read by `decodeResult` (the form generated stubs use, so that bounds of
     /// typedefs such as `string name<255>` apply).
-    public func call<Result>(
+    public nonisolated(nonsending) func call<Result>(
         program: UInt32,
         version: UInt32,
         procedure: UInt32,
@@ -72,7 +77,7 @@ public struct RPCClient: Sendable {
     }
 
     /// Calls the procedure `descriptor` names.
-    public func call<Arguments: XDREncodable, Result: XDRDecodable>(
+    public nonisolated(nonsending) func call<Arguments: XDREncodable, Result: XDRDecodable>(
         _ descriptor: RPCProcedureDescriptor<Arguments, Result>,
         _ arguments: Arguments,
         options: RPCCallOptions? = nil
@@ -83,14 +88,16 @@ public struct RPCClient: Sendable {
     }
 
     /// Calls procedure 0 (NULL) of `program`/`version`: a ping.
-    public func ping(program: UInt32, version: UInt32, options: RPCCallOptions? = nil) async throws {
+    public nonisolated(nonsending) func ping(program: UInt32, version: UInt32, options: RPCCallOptions? = nil)
+        async throws
+    {
         _ = try await call(
             program: program, version: version, procedure: 0, arguments: XDRVoid(), resultType: XDRVoid.self,
             options: options)
     }
 
     /// Sends the call and returns the reply positioned at the results of a `SUCCESS`.
-    func exchange(
+    nonisolated(nonsending) func exchange(
         program: UInt32,
         version: UInt32,
         procedure: UInt32,

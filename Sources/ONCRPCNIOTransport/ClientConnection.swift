@@ -28,7 +28,7 @@ final class ClientConnection: Sendable {
     }
 
     /// The live channel, connecting first when there is none.
-    func channel() async throws -> ConnectedChannel {
+    nonisolated(nonsending) func channel() async throws -> ConnectedChannel {
         enum Action {
             case use(ConnectedChannel)
             case connect
@@ -112,7 +112,7 @@ final class ClientConnection: Sendable {
 
     /// Sends one call on the live channel (connecting first if needed) and returns its reply.
     /// A send that fails before the call is registered fails with `sendFailure`.
-    func roundTrip(
+    nonisolated(nonsending) func roundTrip(
         _ call: RPCMessageBytes,
         xid: UInt32,
         options: RPCCallOptions,

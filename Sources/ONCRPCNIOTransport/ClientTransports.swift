@@ -74,7 +74,8 @@ public final class TCPClientTransport: RPCClientTransport {
                 // Reads grow with the replies up to 1 MiB (NIO's default stops at 64 KiB): a large
                 // reply arrives in fewer reads, with fewer copies into the record being assembled.
                 .channelOption(
-                    .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 1 << 20))
+                    .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 1 << 20)
+                )
             if address.protocol != .unix {
                 bootstrap = bootstrap.channelOption(.socketOption(.tcp_nodelay), value: 1)
             }
@@ -105,14 +106,17 @@ public final class TCPClientTransport: RPCClientTransport {
     }
 
     /// Sends one call and returns its reply (see ``RPCClientTransport/roundTrip(_:xid:options:)``).
-    public func roundTrip(_ call: ByteBuffer, xid: UInt32, options: RPCCallOptions) async throws -> ByteBuffer {
+    public nonisolated(nonsending) func roundTrip(_ call: ByteBuffer, xid: UInt32, options: RPCCallOptions) async throws
+        -> ByteBuffer
+    {
         try await connection.roundTrip(
             RPCMessageBytes(first: call), xid: xid, options: options, sendFailure: .connectionClosed)
     }
 
     /// Sends one call held in several buffers, written with one `writev` (see
     /// ``RPCClientTransport/roundTrip(gathering:xid:options:)``).
-    public func roundTrip(gathering call: RPCMessageBytes, xid: UInt32, options: RPCCallOptions) async throws
+    public nonisolated(nonsending) func roundTrip(gathering call: RPCMessageBytes, xid: UInt32, options: RPCCallOptions)
+        async throws
         -> ByteBuffer
     {
         try await connection.roundTrip(call, xid: xid, options: options, sendFailure: .connectionClosed)
@@ -169,7 +173,9 @@ public final class UDPClientTransport: RPCClientTransport {
     }
 
     /// Sends one call and returns its reply (see ``RPCClientTransport/roundTrip(_:xid:options:)``).
-    public func roundTrip(_ call: ByteBuffer, xid: UInt32, options: RPCCallOptions) async throws -> ByteBuffer {
+    public nonisolated(nonsending) func roundTrip(_ call: ByteBuffer, xid: UInt32, options: RPCCallOptions) async throws
+        -> ByteBuffer
+    {
         try await connection.roundTrip(
             RPCMessageBytes(first: call), xid: xid, options: options, sendFailure: .unreachable)
     }
