@@ -125,11 +125,13 @@ public struct RPCClient: Sendable {
             }
             let reply: ByteBuffer
             do {
-                let message = RPCMessageBytes(writer)
+                // The message is handed over, not shared with the writer or kept here, so the
+                // transport can frame it in place.
+                let message = RPCMessageBytes(consume writer)
                 if message.rest.isEmpty {
-                    reply = try await transport.roundTrip(message.first, xid: xid, options: options)
+                    reply = try await transport.roundTrip((consume message).takeFirst(), xid: xid, options: options)
                 } else {
-                    reply = try await transport.roundTrip(gathering: message, xid: xid, options: options)
+                    reply = try await transport.roundTrip(gathering: consume message, xid: xid, options: options)
                 }
             } catch var error as RPCError where error.code == .timedOut {
                 error.message += " (program \(program) version \(version) procedure \(procedure))"

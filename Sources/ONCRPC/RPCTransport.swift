@@ -12,15 +12,19 @@ public protocol RPCClientTransport: Sendable {
     /// index. Throws ``RPCError`` with ``RPCError/Code-swift.enum/timedOut``,
     /// ``RPCError/Code-swift.enum/connectionClosed``, ``RPCError/Code-swift.enum/unreachable``
     /// or ``RPCError/Code-swift.enum/shutdown``. It runs on the caller's executor until it waits
-    /// for the reply.
-    nonisolated(nonsending) func roundTrip(_ call: ByteBuffer, xid: UInt32, options: RPCCallOptions) async throws
+    /// for the reply. `call` is handed over (`consuming`): a stream transport writes its
+    /// record-marking header into the headroom, which copies nothing when no one else holds it.
+    nonisolated(nonsending) func roundTrip(_ call: consuming ByteBuffer, xid: UInt32, options: RPCCallOptions)
+        async throws
         -> ByteBuffer
 
     /// Sends one call message held in several buffers (see ``RPCMessageBytes``) and returns its
     /// reply, as ``roundTrip(_:xid:options:)`` does. ``RPCClient`` calls it for messages that
     /// reference large buffers instead of copying them. The default joins the buffers and calls
     /// ``roundTrip(_:xid:options:)``; stream transports write them with gather I/O instead.
-    nonisolated(nonsending) func roundTrip(gathering call: RPCMessageBytes, xid: UInt32, options: RPCCallOptions)
+    nonisolated(nonsending) func roundTrip(
+        gathering call: consuming RPCMessageBytes, xid: UInt32, options: RPCCallOptions
+    )
         async throws -> ByteBuffer
 
     /// Fails new calls, lets calls in flight finish, then lets ``run()`` return.
@@ -44,7 +48,7 @@ public protocol RPCServerTransport: Sendable {
 
 extension RPCClientTransport {
     /// Joins the buffers and sends them with ``roundTrip(_:xid:options:)``.
-    public func roundTrip(gathering call: RPCMessageBytes, xid: UInt32, options: RPCCallOptions) async throws
+    public func roundTrip(gathering call: consuming RPCMessageBytes, xid: UInt32, options: RPCCallOptions) async throws
         -> ByteBuffer
     {
         try await roundTrip(call.joined, xid: xid, options: options)

@@ -219,12 +219,11 @@ extension RecordMarking {
     /// of its own before a slice of the record, gathered by the socket in one `writev`: writing
     /// into the record's storage would copy all of it if the storage is shared.
     package static func frame(
-        _ record: ByteBuffer,
+        _ record: consuming ByteBuffer,
         maximumFragmentSize: Int,
         allocator: ByteBufferAllocator,
         _ write: (_ bytes: ByteBuffer, _ isLast: Bool) -> Void
     ) {
-        var record = record
         let length = record.readableBytes
         if length <= maximumFragmentSize {
             let header = lastFragmentBit | UInt32(length)
@@ -252,13 +251,17 @@ extension RecordMarking {
     /// bytes and hands the bytes to `write` in order, as ``frame(_:maximumFragmentSize:allocator:_:)``
     /// does for one buffer.
     package static func frame(
-        _ record: RPCMessageBytes,
+        _ record: consuming RPCMessageBytes,
         maximumFragmentSize: Int,
         allocator: ByteBufferAllocator,
         _ write: (_ bytes: ByteBuffer, _ isLast: Bool) -> Void
     ) {
         guard !record.rest.isEmpty else {
-            frame(record.first, maximumFragmentSize: maximumFragmentSize, allocator: allocator, write)
+            // Handing the only buffer over leaves it unshared when the caller gave up the
+            // message: its header then goes into its headroom without copying it.
+            let first = record.first
+            _ = consume record
+            frame(consume first, maximumFragmentSize: maximumFragmentSize, allocator: allocator, write)
             return
         }
         var parts = [record.first]

@@ -113,7 +113,7 @@ final class ClientConnection: Sendable {
     /// Sends one call on the live channel (connecting first if needed) and returns its reply.
     /// A send that fails before the call is registered fails with `sendFailure`.
     nonisolated(nonsending) func roundTrip(
-        _ call: RPCMessageBytes,
+        _ call: consuming RPCMessageBytes,
         xid: UInt32,
         options: RPCCallOptions,
         sendFailure: RPCError.Code
@@ -125,9 +125,13 @@ final class ClientConnection: Sendable {
             // registers the call, and from then on the handler completes it, once, whatever
             // happens: the continuation can go to the handler directly, and the call too,
             // without being boxed for a trip through the pipeline.
+            // The message is moved into the call, not copied: unshared, it gets its
+            // record-marking header in place.
+            var message = Optional(consume call)
             return try await withUnsafeThrowingContinuation { continuation in
                 connected.sink.send(
-                    OutstandingCall(xid: xid, message: call, options: options, reply: .continuation(continuation)),
+                    OutstandingCall(
+                        xid: xid, message: message.take()!, options: options, reply: .continuation(continuation)),
                     context: connected.context)
             }
         }

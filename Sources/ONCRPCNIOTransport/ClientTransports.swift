@@ -106,20 +106,23 @@ public final class TCPClientTransport: RPCClientTransport {
     }
 
     /// Sends one call and returns its reply (see ``RPCClientTransport/roundTrip(_:xid:options:)``).
-    public nonisolated(nonsending) func roundTrip(_ call: ByteBuffer, xid: UInt32, options: RPCCallOptions) async throws
+    public nonisolated(nonsending) func roundTrip(_ call: consuming ByteBuffer, xid: UInt32, options: RPCCallOptions)
+        async throws
         -> ByteBuffer
     {
         try await connection.roundTrip(
-            RPCMessageBytes(first: call), xid: xid, options: options, sendFailure: .connectionClosed)
+            RPCMessageBytes(first: consume call), xid: xid, options: options, sendFailure: .connectionClosed)
     }
 
     /// Sends one call held in several buffers, written with one `writev` (see
     /// ``RPCClientTransport/roundTrip(gathering:xid:options:)``).
-    public nonisolated(nonsending) func roundTrip(gathering call: RPCMessageBytes, xid: UInt32, options: RPCCallOptions)
+    public nonisolated(nonsending) func roundTrip(
+        gathering call: consuming RPCMessageBytes, xid: UInt32, options: RPCCallOptions
+    )
         async throws
         -> ByteBuffer
     {
-        try await connection.roundTrip(call, xid: xid, options: options, sendFailure: .connectionClosed)
+        try await connection.roundTrip(consume call, xid: xid, options: options, sendFailure: .connectionClosed)
     }
 
     /// Closes the connection; later calls fail with ``RPCError/Code-swift.enum/shutdown``.
@@ -173,11 +176,12 @@ public final class UDPClientTransport: RPCClientTransport {
     }
 
     /// Sends one call and returns its reply (see ``RPCClientTransport/roundTrip(_:xid:options:)``).
-    public nonisolated(nonsending) func roundTrip(_ call: ByteBuffer, xid: UInt32, options: RPCCallOptions) async throws
+    public nonisolated(nonsending) func roundTrip(_ call: consuming ByteBuffer, xid: UInt32, options: RPCCallOptions)
+        async throws
         -> ByteBuffer
     {
         try await connection.roundTrip(
-            RPCMessageBytes(first: call), xid: xid, options: options, sendFailure: .unreachable)
+            RPCMessageBytes(first: consume call), xid: xid, options: options, sendFailure: .unreachable)
     }
 
     /// Closes the connection; later calls fail with ``RPCError/Code-swift.enum/shutdown``.

@@ -55,13 +55,13 @@ enum ReplyReceiver {
 /// pipeline (which boxes each call in an `NIOAny` and casts it back).
 protocol RPCCallSink: ChannelOutboundHandler, SendableMetatype {
     /// Registers `call` and writes its bytes (not flushed).
-    func write(_ call: OutstandingCall, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?)
+    func write(_ call: consuming OutstandingCall, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?)
 }
 
 extension RPCCallSink {
     /// Writes and flushes `call` as `writeAndFlush` through the pipeline would. Called on the
     /// channel's event loop only, with this handler's `context`, while the channel is active.
-    func send(_ call: OutstandingCall, context: ChannelHandlerContext) {
+    func send(_ call: consuming OutstandingCall, context: ChannelHandlerContext) {
         write(call, context: context, promise: nil)
         flush(context: context)
     }
@@ -125,14 +125,18 @@ final class RPCStreamClientHandler: ChannelDuplexHandler, RPCCallSink {
     }
 
     /// Registers `call` and writes it, record-marked (not flushed).
-    func write(_ call: OutstandingCall, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
+    func write(_ call: consuming OutstandingCall, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
         let deadline = NIODeadline.now() + TimeAmount(call.options.timeout)
         let replaced = pending.updateValue(
             Pending(reply: call.reply, deadline: deadline, timeout: call.options.timeout), forKey: call.xid)
         replaced?.reply.fail(RPCError(code: .invalidReply, message: "another call took over xid \(call.xid)"))
         setExpiry(at: deadline, on: context.eventLoop)
-        RecordMarking.frame(call.message, maximumFragmentSize: maximumFragmentSize, allocator: context.channel.allocator)
-        { bytes, isLast in
+        // The call is done with but for its message, which goes to framing unshared.
+        let message = call.message
+        _ = consume call
+        RecordMarking.frame(
+            consume message, maximumFragmentSize: maximumFragmentSize, allocator: context.channel.allocator
+        ) { bytes, isLast in
             context.write(wrapOutboundOut(bytes), promise: isLast ? promise : nil)
         }
     }
@@ -264,7 +268,7 @@ final class RPCDatagramClientHandler: ChannelDuplexHandler, RPCCallSink {
     }
 
     /// Registers `call` and writes its datagram (not flushed).
-    func write(_ call: OutstandingCall, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
+    func write(_ call: consuming OutstandingCall, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
         let now = NIODeadline.now()
         let retransmit = call.options.retransmit
         let deadline = now + TimeAmount(call.options.timeout)
@@ -305,7 +309,8 @@ final class RPCDatagramClientHandler: ChannelDuplexHandler, RPCCallSink {
                 entry.reply.fail(
                     RPCError(
                         code: .timedOut,
-                        message: "no reply to xid \(xid) within \(entry.timeout) (\(entry.transmissions) transmissions)"))
+                        message: "no reply to xid \(xid) within \(entry.timeout) (\(entry.transmissions) transmissions)"
+                    ))
                 continue
             }
             entry.transmissions += 1

@@ -40,6 +40,9 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
     private var active = true
     private var unflushed = false
     private var context: ChannelHandlerContext?
+    /// What a handler's task calls with its reply, made once per connection (in
+    /// `handlerAdded`, dropped in `handlerRemoved`) rather than once per call.
+    private var completion: (@Sendable (RPCMessageBytes?, UInt64) -> Void)?
     /// Call records, reassembled from the bytes read.
     private var records: RecordReader
     private let maximumFragmentSize: Int
@@ -60,10 +63,14 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        self.completion = { reply, number in loopBound.value.complete(reply, task: number) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        // Tasks still running keep their own reference to the closure.
+        self.completion = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -83,7 +90,7 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
     }
 
     /// Writes `reply` as a record-marked record (not flushed).
-    private func write(_ reply: RPCMessageBytes, context: ChannelHandlerContext) {
+    private func write(_ reply: consuming RPCMessageBytes, context: ChannelHandlerContext) {
         RecordMarking.frame(reply, maximumFragmentSize: maximumFragmentSize, allocator: context.channel.allocator) {
             bytes, _ in
             context.write(wrapOutboundOut(bytes), promise: nil)
@@ -96,14 +103,16 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
         case .finished(let finished):
             reply = finished.map { RPCMessageBytes(first: $0) }
         case .pending(let call):
-            let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            guard let completion else { return }
             inFlight += 1
-            let start = tasks.start(call) { reply, number in loopBound.value.complete(reply, task: number) }
-            guard case .finished(let finished) = start else { return }
+            let start = tasks.start(call, completion: completion)
+            guard case .finished(let finished) = consume start else { return }
             inFlight -= 1
             reply = finished
         }
-        if let reply {
+        // The reply is handed over (`consume`): nothing else holds it, so framing writes its
+        // header in place instead of copying it.
+        if let reply = consume reply {
             write(reply, context: context)
             unflushed = true
         }

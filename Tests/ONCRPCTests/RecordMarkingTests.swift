@@ -191,4 +191,42 @@ struct RecordMarkingTests {
             #expect(writes.map(\.0.readableBytes) == [4, 10, 70, 3])
         }
     }
+
+    /// A message with headroom, as the client and server build them.
+    static func message(_ body: [UInt8]) -> ByteBuffer {
+        var buffer = ByteBufferAllocator().buffer(capacity: 64)
+        buffer.moveWriterIndex(forwardBy: RecordMarking.headroom)
+        buffer.moveReaderIndex(forwardBy: RecordMarking.headroom)
+        buffer.writeBytes(body)
+        return buffer
+    }
+
+    static func baseAddress(_ buffer: ByteBuffer) -> UInt {
+        buffer.withVeryUnsafeBytes { UInt(bitPattern: $0.baseAddress) }
+    }
+
+    @Test func aMessageGivenUpIsFramedInItsOwnHeadroomAndOneKeptIsCopied() throws {
+        let body: [UInt8] = [1, 2, 3, 4, 5, 6, 7, 8]
+        let expected: [UInt8] = [0x80, 0, 0, 8] + body
+
+        let given = Self.message(body)
+        let givenAddress = Self.baseAddress(given)
+        var written: [ByteBuffer] = []
+        RecordMarking.frame(RPCMessageBytes(first: consume given), maximumFragmentSize: 1 << 20, allocator: .init()) {
+            bytes, _ in written.append(bytes)
+        }
+        #expect(written.count == 1)
+        #expect(written.first.map { Array($0.readableBytesView) } == expected)
+        #expect(written.first.map(Self.baseAddress) == givenAddress, "the header did not go into the headroom in place")
+
+        // A message still held elsewhere must not change under its holder: it is copied.
+        let kept = Self.message(body)
+        written = []
+        RecordMarking.frame(RPCMessageBytes(first: kept), maximumFragmentSize: 1 << 20, allocator: .init()) {
+            bytes, _ in written.append(bytes)
+        }
+        #expect(written.first.map { Array($0.readableBytesView) } == expected)
+        #expect(Array(kept.readableBytesView) == body)
+        #expect(written.first.map(Self.baseAddress) != Self.baseAddress(kept))
+    }
 }
