@@ -5,10 +5,11 @@ import ONCRPC
 /// The server side of one stream connection, on its event loop: reads call records out of the
 /// byte stream (record marking is done here, not by handlers of its own, so a record goes from
 /// the read to its dispatch and its reply to the socket without another pipeline hop) and
-/// dispatches each where it arrives. Calls answered without a handler are answered at once; a
-/// call for a handler runs in a task started in place on the connection's event loop (a handler
-/// that does not suspend is answered at once too), and its reply is written when it finishes,
-/// in whatever order calls finish. While `maximumCallsInFlight` calls run, records already read
+/// dispatches each where it arrives. Calls answered without a handler are answered at once; the
+/// calls of one read that need a handler run in a task started in place on the connection's
+/// event loop, one after another while their handlers do not suspend (those are answered at
+/// once too); a handler that suspends leaves the calls after it to another task. Each reply is
+/// written when its call finishes, in whatever order calls finish. While `maximumCallsInFlight` calls run, records already read
 /// wait in order (a single read can hold many) and reading pauses until they are dispatched.
 ///
 /// The connection ends when the peer closes it, on a stream error (a bad record), or after
@@ -39,6 +40,8 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
     private var draining = false
     private var active = true
     private var unflushed = false
+    /// Set while ``runQueuedCalls(context:)`` runs: replies then wait for its caller's flush.
+    private var runningQueuedCalls = false
     private var context: ChannelHandlerContext?
     /// What a handler's task calls with its reply, made once per connection (in
     /// `handlerAdded`, dropped in `handlerRemoved`) rather than once per call.
@@ -87,6 +90,22 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
         } catch {
             errorCaught(context: context, error: error)
         }
+        runQueuedCalls(context: context)
+    }
+
+    /// Runs the calls `dispatch` queued for their handlers (see ``HandlerTasks/runQueued(completion:)``:
+    /// the calls of one read share a task while their handlers do not suspend). Handlers that
+    /// finish at once free room for records waiting for it, which are dispatched and run in turn.
+    private func runQueuedCalls(context: ChannelHandlerContext) {
+        guard let completion, !runningQueuedCalls else { return }
+        runningQueuedCalls = true
+        defer { runningQueuedCalls = false }
+        repeat {
+            tasks.runQueued(completion: completion)
+            while active, inFlight < maximumCallsInFlight, let record = waiting.popFirst() {
+                dispatch(record, context: context)
+            }
+        } while tasks.hasQueued
     }
 
     /// Writes `reply` as a record-marked record (not flushed).
@@ -103,12 +122,10 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
         case .finished(let finished):
             reply = finished.map { RPCMessageBytes(first: $0) }
         case .pending(let call):
-            guard let completion else { return }
+            // Run with the other calls of this read once they are all dispatched.
             inFlight += 1
-            let start = tasks.start(call, completion: completion)
-            guard case .finished(let finished) = consume start else { return }
-            inFlight -= 1
-            reply = finished
+            tasks.enqueue(call)
+            return
         }
         // The reply is handed over (`consume`): nothing else holds it, so framing writes its
         // header in place instead of copying it.
@@ -126,10 +143,10 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
         context.fireChannelReadComplete()
     }
 
-    /// A handler finished: write its reply, dispatch the records waiting for room, read again
+    /// A handler finished: write its reply. Outside ``runQueuedCalls(context:)`` (the handler
+    /// had suspended), also dispatch and run the records waiting for room, flush, read again
     /// once none wait, and close a draining connection once nothing is in flight.
     private func complete(_ reply: RPCMessageBytes?, task: UInt64) {
-        guard tasks.finish(task, reply: reply) else { return }  // finished inside `dispatch`
         inFlight -= 1
         lastCompletion = .now()
         guard let context, active else {
@@ -140,9 +157,15 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
         if let reply {
             write(reply, context: context)
         }
+        if runningQueuedCalls {
+            // Answered while its read is handled: flushed with the others of the read.
+            unflushed = true
+            return
+        }
         while inFlight < maximumCallsInFlight, let record = waiting.popFirst() {
             dispatch(record, context: context)
         }
+        runQueuedCalls(context: context)
         unflushed = false
         context.flush()
         if readHeldBack, waiting.isEmpty, inFlight < maximumCallsInFlight, !draining {
@@ -193,7 +216,7 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
         active = false
         draining = true
         waiting.removeAll()
-        tasks.cancelAll()
+        inFlight -= tasks.cancelAll()
         finishIfIdle()
         context.fireChannelInactive()
     }

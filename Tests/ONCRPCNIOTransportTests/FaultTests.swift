@@ -42,6 +42,21 @@ struct FaultTests {
         }
     }
 
+    @Test func aHandlerThatSuspendsDoesNotHoldUpTheCallsReadWithIt() async throws {
+        // Both calls arrive in one read and are run by one task while their handlers do not
+        // suspend; the sleeping handler suspends, so the echo after it goes to another task and
+        // is answered first, not after the sleep.
+        try await withLoopbackServer { server in
+            try await withRawConnection(port: server.tcpPort) { connection in
+                var both = recordMarked(try sleepCall(xid: 1, milliseconds: 3_000))
+                var echo = recordMarked(try echoCall(xid: 2))
+                both.writeBuffer(&echo)
+                try expectEchoReply(try await connection.exchange(both), xid: 2)
+                #expect(server.counters.count(.sleep) == 1)
+            }
+        }
+    }
+
     @Test func aClientLeavingInTheMiddleOfARecordCostsNothing() async throws {
         try await withLoopbackServer { server in
             let record = recordMarked(try echoCall(xid: 3), fragmentSize: 8)
