@@ -1,9 +1,35 @@
 /// Finds the method for a (program, version, procedure), or the reply status that says why
 /// there is none.
 public struct RPCRouter: Sendable {
-    struct Key: Hashable, Sendable {
+    /// The procedures of one (program, version): numbers below 64 in a table indexed by
+    /// number, others (rare) in a dictionary.
+    struct Version: Sendable {
         var program: UInt32
         var version: UInt32
+        var dense: [RPCMethod?] = []
+        var sparse: [UInt32: RPCMethod] = [:]
+
+        static let denseLimit: UInt32 = 64
+
+        mutating func add(_ method: RPCMethod) {
+            if method.procedure < Self.denseLimit {
+                let index = Int(method.procedure)
+                if dense.count <= index {
+                    dense.append(contentsOf: repeatElement(nil, count: index + 1 - dense.count))
+                }
+                dense[index] = method
+            } else {
+                sparse[method.procedure] = method
+            }
+        }
+
+        func method(_ procedure: UInt32) -> RPCMethod? {
+            if procedure < Self.denseLimit {
+                let index = Int(procedure)
+                return index < dense.count ? dense[index] : nil
+            }
+            return sparse[procedure]
+        }
     }
 
     /// The outcome of a lookup.
@@ -20,43 +46,47 @@ public struct RPCRouter: Sendable {
         case procedureUnavailable
     }
 
-    var methods: [Key: [UInt32: RPCMethod]] = [:]
-    var versions: [UInt32: (low: UInt32, high: UInt32)] = [:]
+    /// The (program, version) pairs served, in the order first seen: a server has a few, so a
+    /// scan finds one with integer comparisons, without hashing.
+    var served: [Version] = []
 
     /// Creates a router over `services`. A later service with the same program and version
     /// replaces an earlier one's procedures of the same number.
     public init(services: [any RPCService]) {
         for service in services {
-            let key = Key(program: service.program, version: service.version)
-            var table = methods[key] ?? [:]
+            let index =
+                served.firstIndex { $0.program == service.program && $0.version == service.version }
+                ?? {
+                    served.append(Version(program: service.program, version: service.version))
+                    return served.count - 1
+                }()
             for method in service.methods {
-                table[method.procedure] = method
-            }
-            methods[key] = table
-            if let range = versions[service.program] {
-                versions[service.program] = (min(range.low, service.version), max(range.high, service.version))
-            } else {
-                versions[service.program] = (service.version, service.version)
+                served[index].add(method)
             }
         }
     }
 
     /// The (program, version) pairs served, sorted.
     public var programVersions: [(program: UInt32, version: UInt32)] {
-        methods.keys.map { ($0.program, $0.version) }.sorted { ($0.program, $0.version) < ($1.program, $1.version) }
+        served.map { ($0.program, $0.version) }.sorted { ($0.program, $0.version) < ($1.program, $1.version) }
     }
 
     /// Looks up a procedure.
     public func route(program: UInt32, version: UInt32, procedure: UInt32) -> Route {
-        guard let table = methods[Key(program: program, version: version)] else {
-            if let range = versions[program] {
-                return .programMismatch(low: range.low, high: range.high)
+        var low = UInt32.max
+        var high = UInt32.min
+        // By index, so that only the matching entry's table is read (no entry is copied).
+        for index in served.indices where served[index].program == program {
+            let served = served[index].version
+            if served == version {
+                if let method = self.served[index].method(procedure) {
+                    return .method(method)
+                }
+                return procedure == 0 ? .null : .procedureUnavailable
             }
-            return .programUnavailable
+            low = min(low, served)
+            high = max(high, served)
         }
-        if let method = table[procedure] {
-            return .method(method)
-        }
-        return procedure == 0 ? .null : .procedureUnavailable
+        return low <= high ? .programMismatch(low: low, high: high) : .programUnavailable
     }
 }
