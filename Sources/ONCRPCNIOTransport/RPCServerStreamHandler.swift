@@ -42,6 +42,8 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
     private var unflushed = false
     /// Set while ``runQueuedCalls(context:)`` runs: replies then wait for its caller's flush.
     private var runningQueuedCalls = false
+    /// Whether a call finished during the current ``runQueuedCalls(context:)``.
+    private var completedWhileRunningQueuedCalls = false
     private var context: ChannelHandlerContext?
     /// What a handler's task calls with its reply, made once per connection (in
     /// `handlerAdded`, dropped in `handlerRemoved`) rather than once per call.
@@ -99,7 +101,14 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
     private func runQueuedCalls(context: ChannelHandlerContext) {
         guard let completion, !runningQueuedCalls else { return }
         runningQueuedCalls = true
-        defer { runningQueuedCalls = false }
+        completedWhileRunningQueuedCalls = false
+        defer {
+            runningQueuedCalls = false
+            // One clock reading for all the calls answered here.
+            if completedWhileRunningQueuedCalls {
+                lastCompletion = .now()
+            }
+        }
         repeat {
             tasks.runQueued(completion: completion)
             while active, inFlight < maximumCallsInFlight, let record = waiting.popFirst() {
@@ -148,7 +157,11 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
     /// once none wait, and close a draining connection once nothing is in flight.
     private func complete(_ reply: RPCMessageBytes?, task: UInt64) {
         inFlight -= 1
-        lastCompletion = .now()
+        if runningQueuedCalls {
+            completedWhileRunningQueuedCalls = true
+        } else {
+            lastCompletion = .now()
+        }
         guard let context, active else {
             waiting.removeAll()
             finishIfIdle()
