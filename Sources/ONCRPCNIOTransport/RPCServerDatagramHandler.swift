@@ -4,8 +4,8 @@ import ONCRPC
 
 /// The server side of a datagram socket, on its event loop: each datagram is one call,
 /// dispatched where it arrives. Calls answered without a handler are answered at once; a call
-/// for a handler runs in a task started in place on the socket's event loop (a handler that
-/// does not suspend is answered before the next datagram is read). A retransmitted call is answered
+/// for a handler runs in a task started in place on the socket's event loop (``HandlerTasks``:
+/// a handler that does not suspend is answered before the next datagram is read). A retransmitted call is answered
 /// from the duplicate-request cache, or dropped while the first is still running. Datagrams that
 /// come while `maximumCallsInFlight` calls run, or while draining, are dropped (clients
 /// retransmit).
@@ -21,6 +21,9 @@ final class RPCServerDatagramHandler: ChannelInboundHandler {
     private let tasks: HandlerTasks
     private var draining = false
     private var unflushed = false
+    /// Set while the handlers of a datagram just read run in place: replies then wait for
+    /// `channelReadComplete`'s flush.
+    private var runningQueuedCalls = false
     private var context: ChannelHandlerContext?
     /// The last peer seen and its text in cache keys: formatting an address for every datagram
     /// cost more than the rest of the cache lookup, and datagrams mostly come in runs from one peer.
@@ -72,25 +75,23 @@ final class RPCServerDatagramHandler: ChannelInboundHandler {
                 key = callKey
             }
         }
-        let reply: ByteBuffer?
         switch dispatcher.start(record: envelope.data, peer: RPCPeer(transport: .udp, address: peerAddress)) {
-        case .finished(let finished):
-            if let key { cache?.complete(key, reply: finished) }
-            reply = finished
+        case .finished(let reply):
+            if let key { cache?.complete(key, reply: reply) }
+            if let reply { send(reply, to: peerAddress, context: context) }
         case .pending(let call):
             let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
             inFlight += 1
-            let start = tasks.start(call) { [cache, key] reply, number in
+            tasks.enqueue(call) { [cache, key] reply in
                 // A datagram is one buffer: a reply referencing large buffers is joined here, once.
-                let reply = reply.map { RPCMessageBytes(first: $0.joined) }
-                if let key { cache?.complete(key, reply: reply?.first) }
-                loopBound.value.complete(reply, to: peerAddress, task: number)
+                let reply = reply?.joined
+                if let key { cache?.complete(key, reply: reply) }
+                loopBound.value.complete(reply, to: peerAddress)
             }
-            guard case .finished(let finished) = start else { return }
-            inFlight -= 1
-            reply = finished?.first
+            runningQueuedCalls = true
+            tasks.runQueued()
+            runningQueuedCalls = false
         }
-        if let reply { send(reply, to: peerAddress, context: context) }
     }
 
     private func send(_ reply: ByteBuffer, to peer: SocketAddress, context: ChannelHandlerContext) {
@@ -106,11 +107,16 @@ final class RPCServerDatagramHandler: ChannelInboundHandler {
         context.fireChannelReadComplete()
     }
 
-    private func complete(_ reply: RPCMessageBytes?, to peer: SocketAddress, task: UInt64) {
-        guard tasks.finish(task, reply: reply) else { return }  // finished inside `channelRead`
+    /// A handler finished: send its reply, at once when it had suspended, otherwise with the
+    /// flush of the read that brought the call.
+    private func complete(_ reply: ByteBuffer?, to peer: SocketAddress) {
         inFlight -= 1
-        if let reply = reply?.first, let context {
-            context.writeAndFlush(wrapOutboundOut(AddressedEnvelope(remoteAddress: peer, data: reply)), promise: nil)
+        if let reply, let context {
+            send(reply, to: peer, context: context)
+            if !runningQueuedCalls {
+                unflushed = false
+                context.flush()
+            }
         }
         if draining, inFlight == 0 {
             idle.succeed()
@@ -122,7 +128,7 @@ final class RPCServerDatagramHandler: ChannelInboundHandler {
     func drain(cancellingCalls: Bool = false) {
         draining = true
         if cancellingCalls {
-            tasks.cancelAll()
+            inFlight -= tasks.cancelAll()
         }
         if inFlight == 0 {
             idle.succeed()

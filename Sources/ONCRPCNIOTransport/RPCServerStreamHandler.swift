@@ -47,7 +47,7 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
     private var context: ChannelHandlerContext?
     /// What a handler's task calls with its reply, made once per connection (in
     /// `handlerAdded`, dropped in `handlerRemoved`) rather than once per call.
-    private var completion: (@Sendable (RPCMessageBytes?, UInt64) -> Void)?
+    private var completion: HandlerTasks.Completion?
     /// Call records, reassembled from the bytes read.
     private var records: RecordReader
     private let maximumFragmentSize: Int
@@ -69,7 +69,7 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        self.completion = { reply, number in loopBound.value.complete(reply, task: number) }
+        self.completion = { reply in loopBound.value.complete(reply) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -95,11 +95,11 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
         runQueuedCalls(context: context)
     }
 
-    /// Runs the calls `dispatch` queued for their handlers (see ``HandlerTasks/runQueued(completion:)``:
-    /// the calls of one read share a task while their handlers do not suspend). Handlers that
+    /// Runs the calls `dispatch` queued for their handlers (see ``HandlerTasks/runQueued()``: the
+    /// calls of one read share a task while their handlers do not suspend). Handlers that
     /// finish at once free room for records waiting for it, which are dispatched and run in turn.
     private func runQueuedCalls(context: ChannelHandlerContext) {
-        guard let completion, !runningQueuedCalls else { return }
+        guard !runningQueuedCalls else { return }
         runningQueuedCalls = true
         completedWhileRunningQueuedCalls = false
         defer {
@@ -110,7 +110,7 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
             }
         }
         repeat {
-            tasks.runQueued(completion: completion)
+            tasks.runQueued()
             while active, inFlight < maximumCallsInFlight, let record = waiting.popFirst() {
                 dispatch(record, context: context)
             }
@@ -132,8 +132,9 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
             reply = finished.map { RPCMessageBytes(first: $0) }
         case .pending(let call):
             // Run with the other calls of this read once they are all dispatched.
+            guard let completion else { return }
             inFlight += 1
-            tasks.enqueue(call)
+            tasks.enqueue(call, completion: completion)
             return
         }
         // The reply is handed over (`consume`): nothing else holds it, so framing writes its
@@ -155,7 +156,7 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
     /// A handler finished: write its reply. Outside ``runQueuedCalls(context:)`` (the handler
     /// had suspended), also dispatch and run the records waiting for room, flush, read again
     /// once none wait, and close a draining connection once nothing is in flight.
-    private func complete(_ reply: RPCMessageBytes?, task: UInt64) {
+    private func complete(_ reply: RPCMessageBytes?) {
         inFlight -= 1
         if runningQueuedCalls {
             completedWhileRunningQueuedCalls = true
