@@ -127,12 +127,8 @@ public struct RPCClient: Sendable {
             do {
                 // The message is handed over, not shared with the writer or kept here, so the
                 // transport can frame it in place.
-                let message = RPCMessageBytes(consume writer)
-                if message.rest.isEmpty {
-                    reply = try await transport.roundTrip((consume message).takeFirst(), xid: xid, options: options)
-                } else {
-                    reply = try await transport.roundTrip(gathering: consume message, xid: xid, options: options)
-                }
+                reply = try await transport.roundTrip(
+                    gathering: RPCMessageBytes(consume writer), xid: xid, options: options)
             } catch var error as RPCError where error.code == .timedOut {
                 error.message += " (program \(program) version \(version) procedure \(procedure))"
                 throw error

@@ -43,9 +43,4 @@ public struct RPCMessageBytes: Sendable {
     init(_ writer: XDRWriter) {
         (first, rest) = writer.buffers
     }
-
-    /// The first buffer, the message given up: unshared if the message was.
-    consuming func takeFirst() -> ByteBuffer {
-        first
-    }
 }

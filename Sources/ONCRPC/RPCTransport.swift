@@ -18,10 +18,11 @@ public protocol RPCClientTransport: Sendable {
         async throws
         -> ByteBuffer
 
-    /// Sends one call message held in several buffers (see ``RPCMessageBytes``) and returns its
-    /// reply, as ``roundTrip(_:xid:options:)`` does. ``RPCClient`` calls it for messages that
-    /// reference large buffers instead of copying them. The default joins the buffers and calls
-    /// ``roundTrip(_:xid:options:)``; stream transports write them with gather I/O instead.
+    /// Sends one call message held in one or more buffers (see ``RPCMessageBytes``) and returns
+    /// its reply, as ``roundTrip(_:xid:options:)`` does. ``RPCClient`` sends every call through
+    /// it: messages that reference large buffers are not copied to be sent. The default joins
+    /// the buffers and calls ``roundTrip(_:xid:options:)``; stream transports write them with
+    /// gather I/O instead.
     nonisolated(nonsending) func roundTrip(
         gathering call: consuming RPCMessageBytes, xid: UInt32, options: RPCCallOptions
     )
@@ -47,11 +48,12 @@ public protocol RPCServerTransport: Sendable {
 }
 
 extension RPCClientTransport {
-    /// Joins the buffers and sends them with ``roundTrip(_:xid:options:)``.
-    public func roundTrip(gathering call: consuming RPCMessageBytes, xid: UInt32, options: RPCCallOptions) async throws
-        -> ByteBuffer
-    {
-        try await roundTrip(call.joined, xid: xid, options: options)
+    /// Joins the buffers (a message in one buffer is that buffer) and sends them with
+    /// ``roundTrip(_:xid:options:)``.
+    public nonisolated(nonsending) func roundTrip(
+        gathering call: consuming RPCMessageBytes, xid: UInt32, options: RPCCallOptions
+    ) async throws -> ByteBuffer {
+        try await roundTrip((consume call).joined, xid: xid, options: options)
     }
 }
 
