@@ -341,6 +341,33 @@ public struct XDRWriter {
         position &+= header &+ padded
     }
 
+    /// Whether `count` bytes with their padding, after a four-byte length when `prefixed`, fit in
+    /// the room left.
+    @inlinable
+    @inline(__always)
+    func fits(_ count: Int, prefixed: Bool) -> Bool {
+        limit &- position >= (prefixed ? 4 : 0) &+ count &+ 3
+    }
+
+    /// Stores the readable bytes of `bytes` and their padding, after their length when
+    /// `prefixed`: with one capacity check when they fit (see `storePadded(_:prefixed:)`),
+    /// otherwise as `store(buffer:)` does, which references a buffer large enough.
+    @inlinable
+    @inline(__always)
+    mutating func storePadded(buffer bytes: ByteBuffer, prefixed: Bool) {
+        let length = bytes.readableBytes
+        if _fastPath(fits(length, prefixed: prefixed)) {
+            // Only the address is taken inside the closure (see `store(buffer:)`).
+            storePadded(bytes.withUnsafeReadableBytes { $0 }, prefixed: prefixed)
+        } else {
+            if prefixed {
+                store(UInt32(truncatingIfNeeded: length))
+            }
+            store(buffer: bytes)
+            writePadding(forLength: length)
+        }
+    }
+
     /// Copies `count` bytes between memory that does not overlap. Names, cookies and handles
     /// (8 to 64 bytes) are copied inline eight bytes at a time, the last eight overlapping the
     /// ones before; other sizes go to `memmove`, whose call costs more than such a copy.
@@ -371,13 +398,7 @@ public struct XDRWriter {
         guard bytes.readableBytes == length else {
             throw XDREncodingError.fixedLength(bytes.readableBytes, expected: length, what: "opaque")
         }
-        if _fastPath(limit &- position >= length &+ 3) {
-            // Only the address is taken inside the closure (see `store(buffer:)`).
-            storePadded(bytes.withUnsafeReadableBytes { $0 }, prefixed: false)
-        } else {
-            store(buffer: bytes)
-            writePadding(forLength: length)
-        }
+        storePadded(buffer: bytes, prefixed: false)
     }
 
     /// Writes fixed-length opaque data (`opaque x[length]`) from a collection of bytes.
@@ -402,7 +423,7 @@ public struct XDRWriter {
     @inline(__always)
     public mutating func writeFixedOpaque(at bytes: UnsafePointer<ByteBuffer>, length: Int) throws {
         let count = bytes.pointee.readableBytes
-        if _fastPath(count == length && limit &- position >= count &+ 3) {
+        if _fastPath(count == length && fits(count, prefixed: false)) {
             storePadded(bytes.pointee.withUnsafeReadableBytes { $0 }, prefixed: false)
         } else {
             try writeFixedOpaque(bytes.pointee, length: length)
@@ -415,7 +436,7 @@ public struct XDRWriter {
     @inline(__always)
     public mutating func writeVariableOpaque(at bytes: UnsafePointer<ByteBuffer>, maxLength: Int? = nil) throws {
         let length = bytes.pointee.readableBytes
-        if _fastPath(limit &- position >= 4 &+ length &+ 3) {
+        if _fastPath(fits(length, prefixed: true)) {
             try checkLength(length, maxLength: maxLength, what: "opaque")
             storePadded(bytes.pointee.withUnsafeReadableBytes { $0 }, prefixed: true)
         } else {
@@ -465,14 +486,7 @@ public struct XDRWriter {
     mutating func writeLengthPrefixed(_ bytes: ByteBuffer, maxLength: Int?, what: StaticString) throws {
         let length = bytes.readableBytes
         try checkLength(length, maxLength: maxLength, what: what)
-        if _fastPath(limit &- position >= 4 &+ length &+ 3) {
-            // Only the address is taken inside the closure (see `store(buffer:)`).
-            storePadded(bytes.withUnsafeReadableBytes { $0 }, prefixed: true)
-        } else {
-            store(UInt32(truncatingIfNeeded: length))
-            store(buffer: bytes)
-            writePadding(forLength: length)
-        }
+        storePadded(buffer: bytes, prefixed: true)
     }
 
     // MARK: Arrays, optional data, nested values
