@@ -11,8 +11,9 @@ import ONCRPC
 /// task is kept, so it can be cancelled when no one can receive its reply any more, and goes on
 /// taking queued calls when it resumes.
 final class HandlerTasks {
-    /// Gets a call's reply (`nil`: none to send), on the event loop.
-    typealias Completion = @Sendable (_ reply: RPCMessageBytes?) -> Void
+    /// Gets a call's reply (`nil`: none to send), on the event loop. The reply is handed over,
+    /// so that nothing else holds it when it is framed in place.
+    typealias Completion = @Sendable (_ reply: consuming RPCMessageBytes?) -> Void
 
     /// A call waiting for a task, with where its reply goes. A struct, not a tuple: a closure
     /// stored in a generic container as a tuple element is reabstracted, which allocates on the
@@ -68,7 +69,7 @@ final class HandlerTasks {
                         }
                         return
                     }
-                    next.completion(reply)
+                    next.completion(consume reply)
                 }
                 if eventLoop.inEventLoop {
                     tasks.value.finished(number)

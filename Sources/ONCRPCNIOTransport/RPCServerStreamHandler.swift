@@ -156,7 +156,7 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
     /// A handler finished: write its reply. Outside ``runQueuedCalls(context:)`` (the handler
     /// had suspended), also dispatch and run the records waiting for room, flush, read again
     /// once none wait, and close a draining connection once nothing is in flight.
-    private func complete(_ reply: RPCMessageBytes?) {
+    private func complete(_ reply: consuming RPCMessageBytes?) {
         inFlight -= 1
         if runningQueuedCalls {
             completedWhileRunningQueuedCalls = true
@@ -168,7 +168,7 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
             finishIfIdle()
             return
         }
-        if let reply {
+        if let reply = consume reply {
             write(reply, context: context)
         }
         if runningQueuedCalls {
