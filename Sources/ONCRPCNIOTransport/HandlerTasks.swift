@@ -18,7 +18,7 @@ final class HandlerTasks {
     /// A call waiting for a task, with where its reply goes. A struct, not a tuple: a closure
     /// stored in a generic container as a tuple element is reabstracted, which allocates on the
     /// way in and on the way out.
-    private struct Queued {
+    private struct Queued: Sendable {
         let call: RPCPendingCall
         let completion: Completion
     }
@@ -53,25 +53,18 @@ final class HandlerTasks {
         let eventLoop = executor.eventLoop
         let tasks = NIOLoopBound(self, eventLoop: eventLoop)
         while !queued.isEmpty {
+            let first = queued.removeFirst()
             let number = nextNumber
             nextNumber &+= 1
             starting = number
             finishedWhileStarting = false
-            let task = Task.immediate(executorPreference: executor) {
-                // The task prefers the event loop's executor, so it is back on the loop after
-                // each handler; were it not, it hands over and stops taking calls.
-                while eventLoop.inEventLoop, let next = tasks.value.queued.popFirst() {
-                    let reply = await next.call.runGathering()
-                    guard eventLoop.inEventLoop else {
-                        eventLoop.execute {
-                            next.completion(reply)
-                            tasks.value.finished(number)
-                        }
-                        return
-                    }
-                    next.completion(consume reply)
-                }
-                if eventLoop.inEventLoop {
+            let task = Task.immediate(executorPreference: executor) { [first] in
+                // The first call is held by the task's closure and the others are taken in a
+                // function of their own, so that a task for one call (a sequential caller's)
+                // carries no frame for the rest. The task prefers the event loop's executor, so
+                // it is back on the loop after each handler; were it not, it stops taking calls.
+                let onLoop = await HandlerTasks.run(first, thenQueuedOf: tasks, on: eventLoop)
+                if onLoop {
                     tasks.value.finished(number)
                 } else {
                     eventLoop.execute { tasks.value.finished(number) }
@@ -82,6 +75,36 @@ final class HandlerTasks {
                 running[number] = task
             }
         }
+    }
+
+    /// Runs `queued`'s handler and hands its reply over on the event loop; returns whether it is
+    /// still on the loop.
+    private static func run(_ queued: Queued, on eventLoop: any EventLoop) async -> Bool {
+        let reply = await queued.call.runGathering()
+        guard eventLoop.inEventLoop else {
+            eventLoop.execute { queued.completion(reply) }
+            return false
+        }
+        queued.completion(consume reply)
+        return true
+    }
+
+    /// Runs `first`, then the calls queued, one after another, while on the event loop; returns
+    /// whether it is still on the loop.
+    private static func run(
+        _ first: Queued, thenQueuedOf tasks: NIOLoopBound<HandlerTasks>, on eventLoop: any EventLoop
+    ) async -> Bool {
+        guard await run(first, on: eventLoop) else { return false }
+        return tasks.value.hasQueued ? await runQueued(of: tasks, on: eventLoop) : true
+    }
+
+    /// Runs the calls queued, one after another, while on the event loop; returns whether it is
+    /// still on the loop.
+    private static func runQueued(of tasks: NIOLoopBound<HandlerTasks>, on eventLoop: any EventLoop) async -> Bool {
+        while let next = tasks.value.queued.popFirst() {
+            guard await run(next, on: eventLoop) else { return false }
+        }
+        return true
     }
 
     /// Records that task `number` has no more calls to take.
