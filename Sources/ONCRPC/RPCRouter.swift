@@ -77,15 +77,15 @@ public struct RPCRouter: Sendable {
         var high = UInt32.min
         // By index, so that only the matching entry's table is read (no entry is copied).
         for index in served.indices where served[index].program == program {
-            let served = served[index].version
-            if served == version {
-                if let method = self.served[index].method(procedure) {
+            let servedVersion = served[index].version
+            if servedVersion == version {
+                if let method = served[index].method(procedure) {
                     return .method(method)
                 }
                 return procedure == 0 ? .null : .procedureUnavailable
             }
-            low = min(low, served)
-            high = max(high, served)
+            low = min(low, servedVersion)
+            high = max(high, servedVersion)
         }
         return low <= high ? .programMismatch(low: low, high: high) : .programUnavailable
     }
