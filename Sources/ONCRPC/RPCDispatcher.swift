@@ -112,9 +112,10 @@ public final class RPCDispatcher: Sendable {
             let header = RPCCallHeader(
                 xid: xid, rpcVersion: rpcVersion, program: program, version: version, procedure: procedure,
                 credentials: credentials, verifier: verifier)
-            let context = RPCServerContext(call: header, authSys: authSys, peer: peer, logger: logger)
             return .pending(
-                RPCPendingCall(dispatcher: self, method: method, arguments: reader.buffer, context: context))
+                RPCPendingCall(
+                    dispatcher: self, method: method, arguments: reader.buffer,
+                    context: RPCServerContext(call: header, authSys: authSys, peer: peer, logger: logger)))
         }
     }
 

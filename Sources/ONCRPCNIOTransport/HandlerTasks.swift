@@ -24,8 +24,11 @@ final class HandlerTasks {
     }
 
     private let executor: EventLoopTaskExecutor
-    /// Calls waiting for a task, in the order they were queued.
-    private var queued = CircularBuffer<Queued>()
+    /// Calls waiting for a task, in the order they were queued, from `nextQueued` on. The slots
+    /// are optional so that a call leaves the queue moved (`take()`), not copied and then
+    /// released as a `CircularBuffer` would: a call holds about ten references.
+    private var queued: [Queued?] = []
+    private var nextQueued = 0
     /// The tasks that suspended and have not finished, by number.
     private var running: [UInt64: Task<Void, Never>] = [:]
     private var nextNumber: UInt64 = 0
@@ -39,11 +42,25 @@ final class HandlerTasks {
     }
 
     /// Whether calls are waiting for ``runQueued()``.
-    var hasQueued: Bool { !queued.isEmpty }
+    var hasQueued: Bool { nextQueued < queued.count }
 
     /// Queues `call`; ``runQueued()`` runs its handler and hands the reply to `completion`.
-    func enqueue(_ call: RPCPendingCall, completion: @escaping Completion) {
+    func enqueue(_ call: consuming RPCPendingCall, completion: @escaping Completion) {
         queued.append(Queued(call: call, completion: completion))
+    }
+
+    /// Moves the next queued call out of the queue.
+    private func takeQueued() -> Queued? {
+        guard nextQueued < queued.count else { return nil }
+        let next = queued[nextQueued].take()
+        nextQueued += 1
+        if nextQueued == queued.count {
+            // Keeps the capacity: the queue never holds more than the calls of the reads
+            // dispatched while at most `maximumCallsInFlight` run.
+            queued.removeAll(keepingCapacity: true)
+            nextQueued = 0
+        }
+        return next
     }
 
     /// Runs the queued calls: a task started in place takes them one after another and returns
@@ -52,8 +69,7 @@ final class HandlerTasks {
     func runQueued() {
         let eventLoop = executor.eventLoop
         let tasks = NIOLoopBound(self, eventLoop: eventLoop)
-        while !queued.isEmpty {
-            let first = queued.removeFirst()
+        while let first = takeQueued() {
             let number = nextNumber
             nextNumber &+= 1
             starting = number
@@ -101,7 +117,7 @@ final class HandlerTasks {
     /// Runs the calls queued, one after another, while on the event loop; returns whether it is
     /// still on the loop.
     private static func runQueued(of tasks: NIOLoopBound<HandlerTasks>, on eventLoop: any EventLoop) async -> Bool {
-        while let next = tasks.value.queued.popFirst() {
+        while let next = tasks.value.takeQueued() {
             guard await run(next, on: eventLoop) else { return false }
         }
         return true
@@ -123,8 +139,9 @@ final class HandlerTasks {
         for task in running.values {
             task.cancel()
         }
-        let dropped = queued.count
+        let dropped = queued.count - nextQueued
         queued.removeAll()
+        nextQueued = 0
         return dropped
     }
 }
