@@ -133,6 +133,9 @@ public struct RPCClient: Sendable {
                 error.message += " (program \(program) version \(version) procedure \(procedure))"
                 throw error
             }
+            if let results = Self.resultsOfPlainSuccess(reply, xid: xid) {
+                return results
+            }
             var reader = XDRReader(buffer: reply, options: decodingOptions)
             let header: RPCMessageHeader
             do {
@@ -180,6 +183,25 @@ public struct RPCClient: Sendable {
                 throw RPCError(code: .authError(status), message: "the server refused the credentials: \(status)")
             }
         }
+    }
+}
+
+extension RPCClient {
+    /// The results of `reply` when it is the common case, `xid REPLY MSG_ACCEPTED AUTH_NONE(empty)
+    /// SUCCESS`, or `nil` for anything else (which the full decoder then reads). An AUTH_NONE
+    /// verifier carries no AUTH_SHORT credential to remember, so nothing else needs the header.
+    @inline(__always)
+    static func resultsOfPlainSuccess(_ reply: ByteBuffer, xid: UInt32) -> ByteBuffer? {
+        let start = reply.readerIndex
+        guard reply.getInteger(at: start, as: UInt32.self) == xid,
+            reply.getInteger(at: start + 4, as: UInt32.self) == RPCMessageType.reply.rawValue,
+            // reply_stat, verifier flavor and length, accept_stat: all 0.
+            reply.getInteger(at: start + 8, as: UInt64.self) == 0,
+            reply.getInteger(at: start + 16, as: UInt64.self) == 0
+        else { return nil }
+        var results = reply
+        results.moveReaderIndex(forwardBy: 24)
+        return results
     }
 }
 

@@ -27,6 +27,18 @@ final class ClientConnection: Sendable {
         RPCError(code: .shutdown, message: "the client transport has shut down")
     }
 
+    /// The connected channel when there is one, without suspending: the path of every call
+    /// but a connection's first.
+    @inline(__always)
+    private func activeChannel() -> ConnectedChannel? {
+        state.withLock { state in
+            if case .connected(let connected) = state, connected.channel.isActive {
+                return connected
+            }
+            return nil
+        }
+    }
+
     /// The live channel, connecting first when there is none.
     nonisolated(nonsending) func channel() async throws -> ConnectedChannel {
         enum Action {
@@ -118,7 +130,12 @@ final class ClientConnection: Sendable {
         options: RPCCallOptions,
         sendFailure: RPCError.Code
     ) async throws -> ByteBuffer {
-        let connected = try await self.channel()
+        let connected: ConnectedChannel
+        if let active = activeChannel() {
+            connected = active
+        } else {
+            connected = try await self.channel()
+        }
         let channel = connected.channel
         if channel.eventLoop.inEventLoop, channel.isActive {
             // On the channel's own thread an active channel cannot close before the handler
