@@ -14,11 +14,11 @@ func replyXID(of record: ByteBuffer) -> UInt32? {
 /// The xids of the calls in `pending` whose `time` has come, and the earliest `time` of the
 /// others (when the one timer of a client handler must fire next).
 func splitByTime<Entry>(
-    _ pending: [UInt32: Entry], now: NIODeadline, time: (Entry) -> NIODeadline
+    _ pending: XIDTable<Entry>, now: NIODeadline, time: (Entry) -> NIODeadline
 ) -> (due: [UInt32], next: NIODeadline?) {
     var due: [UInt32] = []
     var next: NIODeadline? = nil
-    for (xid, entry) in pending {
+    pending.forEach { xid, entry in
         let time = time(entry)
         if time <= now {
             due.append(xid)
@@ -104,7 +104,7 @@ final class RPCStreamClientHandler: ChannelDuplexHandler, RPCCallSink {
         var timeout: Duration
     }
 
-    private var pending: [UInt32: Pending] = [:]
+    private var pending = XIDTable<Pending>()
     /// The timer for the earliest deadline, and that deadline.
     private var expiry: (timer: Scheduled<Void>, deadline: NIODeadline)?
     private let logger: Logger
@@ -216,12 +216,11 @@ final class RPCStreamClientHandler: ChannelDuplexHandler, RPCCallSink {
     }
 
     private func failAll(_ error: RPCError) {
-        let calls = pending
-        pending = [:]
+        let calls = pending.removeAll()
         expiry?.timer.cancel()
         expiry = nil
-        for entry in calls.values {
-            entry.reply.fail(error)
+        for call in calls {
+            call.value.reply.fail(error)
         }
     }
 }
@@ -252,7 +251,7 @@ final class RPCDatagramClientHandler: ChannelDuplexHandler, RPCCallSink {
         var transmissions: Int
     }
 
-    private var pending: [UInt32: Pending] = [:]
+    private var pending = XIDTable<Pending>()
     /// The timer for the earliest `due` in flight, and that time.
     private var expiry: (timer: Scheduled<Void>, due: NIODeadline)?
     private let remote: SocketAddress
@@ -352,12 +351,11 @@ final class RPCDatagramClientHandler: ChannelDuplexHandler, RPCCallSink {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        let calls = pending
-        pending = [:]
+        let calls = pending.removeAll()
         expiry?.timer.cancel()
         expiry = nil
-        for entry in calls.values {
-            entry.reply.fail(RPCError(code: .connectionClosed, message: "the client socket closed"))
+        for call in calls {
+            call.value.reply.fail(RPCError(code: .connectionClosed, message: "the client socket closed"))
         }
         context.fireChannelInactive()
     }

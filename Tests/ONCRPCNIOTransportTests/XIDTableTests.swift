@@ -1,0 +1,60 @@
+import Testing
+
+@testable import ONCRPCNIOTransport
+
+@Suite("The client's table of calls in flight")
+struct XIDTableTests {
+    /// A deterministic generator (SplitMix64), so a failure can be replayed.
+    struct SplitMix: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    /// Compares the table with a dictionary after every one of many random insertions,
+    /// replacements and removals, over key sets that collide a lot (few distinct keys, and
+    /// sequential xids as a client makes them).
+    @Test(arguments: [UInt32(40), 300, 5000])
+    func behavesAsADictionary(keySpace: UInt32) {
+        var random = SplitMix(state: UInt64(keySpace))
+        var table = XIDTable<Int>()
+        var model: [UInt32: Int] = [:]
+        let base = UInt32.random(in: 0...UInt32.max, using: &random)
+        for step in 0..<20_000 {
+            let xid = base &+ UInt32.random(in: 0..<keySpace, using: &random)
+            switch Int.random(in: 0..<3, using: &random) {
+            case 0, 1:
+                #expect(table.updateValue(step, forKey: xid) == model.updateValue(step, forKey: xid))
+            default:
+                #expect(table.removeValue(forKey: xid) == model.removeValue(forKey: xid))
+            }
+            #expect(table.count == model.count)
+            if step % 97 == 0 {
+                // Every key present is found, and nothing else.
+                for probe in 0..<keySpace {
+                    #expect(table[base &+ probe] == model[base &+ probe])
+                }
+                var seen: [UInt32: Int] = [:]
+                table.forEach { xid, value in seen[xid] = value }
+                #expect(seen == model)
+            }
+        }
+        let all = table.removeAll()
+        #expect(Dictionary(uniqueKeysWithValues: all.map { ($0.xid, $0.value) }) == model)
+        #expect(table.isEmpty && table[base] == nil)
+    }
+
+    @Test func subscriptSetsAndRemoves() {
+        var table = XIDTable<String>()
+        table[7] = "seven"
+        table[UInt32.max] = "max"
+        #expect(table[7] == "seven" && table[UInt32.max] == "max" && table.count == 2)
+        table[7] = nil
+        #expect(table[7] == nil && table[UInt32.max] == "max" && table.count == 1)
+    }
+}
