@@ -12,6 +12,14 @@ import ONCRPC
 /// written when its call finishes, in whatever order calls finish. While `maximumCallsInFlight` calls run, records already read
 /// wait in order (a single read can hold many) and reading pauses until they are dispatched.
 ///
+/// It also keeps the connection's deadlines, from the reads and calls it sees (no handler of
+/// their own, so a read makes no extra hop through the pipeline and no second pass over its
+/// fragment headers): the connection is closed when a record takes longer than `recordTimeout`
+/// to arrive (a client trickling bytes cannot hold it forever), or when for `idleTimeout`
+/// nothing has been received and no call has been in flight. There is no timer per call: one for
+/// idleness, rescheduled from the last activity when it fires, and one armed only while a read
+/// has ended in the middle of a record.
+///
 /// The connection ends when the peer closes it, on a stream error (a bad record), or after
 /// ``ChannelEvent/inputClosed`` (the transport's graceful shutdown) once the calls in flight are
 /// answered. When the connection closes with calls still running (the peer left, or the server
@@ -52,10 +60,22 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
     private var records: RecordReader
     private let maximumFragmentSize: Int
 
+    private let idleTimeout: TimeAmount?
+    private let recordTimeout: TimeAmount?
+    /// When the last read came or the last call finished (idleness counts from then).
+    private var lastActivity = NIODeadline.now()
+    /// When the record now arriving began, while a read has ended inside one.
+    private var recordStart: NIODeadline?
+    private var idleTimer: Scheduled<Void>?
+    private var recordTimer: Scheduled<Void>?
+
     init(
         dispatcher: RPCDispatcher, peer: RPCPeer, maximumCallsInFlight: Int, maximumRecordSize: Int,
-        maximumFragmentSize: Int, eventLoop: any EventLoop, logger: Logger
+        maximumFragmentSize: Int, idleTimeout: Duration?, recordTimeout: Duration?, eventLoop: any EventLoop,
+        logger: Logger
     ) {
+        self.idleTimeout = idleTimeout.map(TimeAmount.init)
+        self.recordTimeout = recordTimeout.map(TimeAmount.init)
         self.records = RecordReader(maximumRecordSize: maximumRecordSize)
         self.maximumFragmentSize = maximumFragmentSize
         self.dispatcher = dispatcher
@@ -70,6 +90,15 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
         self.context = context
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         self.completion = { reply in loopBound.value.complete(reply) }
+        // An accepted connection may already be active when the pipeline is built.
+        if context.channel.isActive {
+            startIdleClock(context: context)
+        }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        startIdleClock(context: context)
+        context.fireChannelActive()
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -80,8 +109,14 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !draining else { return }
+        // One clock reading per read, for the deadlines and the calls answered during it.
+        let now = NIODeadline.now()
+        lastActivity = now
+        let wasMidRecord = records.isMidRecord
+        var completedRecord = false
         do {
             try records.read(unwrapInboundIn(data)) { record in
+                completedRecord = true
                 guard !draining else { return }
                 if inFlight >= maximumCallsInFlight {
                     waiting.append(record)
@@ -92,13 +127,26 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
         } catch {
             errorCaught(context: context, error: error)
         }
-        runQueuedCalls(context: context)
+        if records.isMidRecord {
+            // A record that began in this read (after one it completed, or after a boundary)
+            // starts its clock now; one continued from the read before keeps its start.
+            if completedRecord || !wasMidRecord || recordStart == nil {
+                recordStart = now
+            }
+            if recordTimer == nil, let recordTimeout, let recordStart {
+                scheduleRecordCheck(context: context, at: recordStart + recordTimeout)
+            }
+        } else {
+            recordStart = nil
+        }
+        runQueuedCalls(context: context, now: now)
     }
 
     /// Runs the calls `dispatch` queued for their handlers (see ``HandlerTasks/runQueued()``: the
     /// calls of one read share a task while their handlers do not suspend). Handlers that
     /// finish at once free room for records waiting for it, which are dispatched and run in turn.
-    private func runQueuedCalls(context: ChannelHandlerContext) {
+    /// `now`, when given, is a clock reading just taken, which the calls answered here share.
+    private func runQueuedCalls(context: ChannelHandlerContext, now: NIODeadline? = nil) {
         guard !runningQueuedCalls else { return }
         runningQueuedCalls = true
         completedWhileRunningQueuedCalls = false
@@ -106,7 +154,7 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
             runningQueuedCalls = false
             // One clock reading for all the calls answered here.
             if completedWhileRunningQueuedCalls {
-                lastCompletion = .now()
+                lastActivity = now ?? .now()
             }
         }
         repeat {
@@ -161,7 +209,7 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
         if runningQueuedCalls {
             completedWhileRunningQueuedCalls = true
         } else {
-            lastCompletion = .now()
+            lastActivity = .now()
         }
         guard let context, active else {
             waiting.removeAll()
@@ -218,15 +266,65 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
         context.close(promise: nil)
     }
 
-    /// When the last call handled by a task finished (the idle timeout counts from then too).
-    private(set) var lastCompletion = NIODeadline.uptimeNanoseconds(0)
-
     /// Whether a call is running or waiting for room (the idle timeout does not apply then).
-    var hasCallsInFlight: Bool {
+    private var hasCallsInFlight: Bool {
         inFlight > 0 || !waiting.isEmpty
     }
 
+    /// Starts counting idleness from now, once per connection.
+    private func startIdleClock(context: ChannelHandlerContext) {
+        guard idleTimer == nil, let idleTimeout else { return }
+        lastActivity = .now()
+        scheduleIdleCheck(context: context, at: lastActivity + idleTimeout)
+    }
+
+    private func scheduleIdleCheck(context: ChannelHandlerContext, at deadline: NIODeadline) {
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        idleTimer = context.eventLoop.scheduleTask(deadline: deadline) {
+            let (handler, context) = loopBound.value
+            handler.checkIdle(context: context)
+        }
+    }
+
+    private func checkIdle(context: ChannelHandlerContext) {
+        guard let idleTimeout, active else { return }
+        let now = NIODeadline.now()
+        if records.isMidRecord || hasCallsInFlight {
+            // Busy: the record timeout or the calls govern; idleness counts from now.
+            lastActivity = now
+        }
+        if now - lastActivity >= idleTimeout {
+            logger.debug("closing an idle connection", metadata: ["peer": "\(peer)"])
+            context.close(promise: nil)
+        } else {
+            scheduleIdleCheck(context: context, at: lastActivity + idleTimeout)
+        }
+    }
+
+    private func scheduleRecordCheck(context: ChannelHandlerContext, at deadline: NIODeadline) {
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        recordTimer = context.eventLoop.scheduleTask(deadline: deadline) {
+            let (handler, context) = loopBound.value
+            handler.checkRecord(context: context)
+        }
+    }
+
+    private func checkRecord(context: ChannelHandlerContext) {
+        recordTimer = nil
+        guard let recordTimeout, let recordStart, records.isMidRecord, active else { return }
+        if NIODeadline.now() - recordStart >= recordTimeout {
+            logger.debug("closing a connection whose record arrives too slowly", metadata: ["peer": "\(peer)"])
+            context.close(promise: nil)
+        } else {
+            scheduleRecordCheck(context: context, at: recordStart + recordTimeout)
+        }
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
+        idleTimer?.cancel()
+        recordTimer?.cancel()
+        idleTimer = nil
+        recordTimer = nil
         active = false
         draining = true
         waiting.removeAll()

@@ -14,6 +14,9 @@ struct RecordReader {
     /// The bytes of a record not yet complete.
     private var partial: ByteBuffer?
 
+    /// Whether the bytes read so far end inside a record (some of it has come, not all).
+    var isMidRecord: Bool { partial != nil }
+
     init(maximumRecordSize: Int) {
         decoder = RecordMarkingDecoder(maximumRecordSize: maximumRecordSize)
     }

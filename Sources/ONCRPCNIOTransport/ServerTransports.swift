@@ -176,7 +176,9 @@ public final class TCPServerTransport: RPCServerTransport {
                 // large record arrives in fewer reads, with fewer copies into the record being
                 // assembled; the read size shrinks again when reads come smaller.
                 .childChannelOption(
-                    .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 256 << 10))
+                    .recvAllocator,
+                    value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 256 << 10)
+                )
                 .bind(host: configuration.host, port: configuration.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         // Admitted here, as it is accepted, before anything is read from it.
@@ -195,13 +197,8 @@ public final class TCPServerTransport: RPCServerTransport {
                             maximumCallsInFlight: configuration.maximumCallsInFlightPerConnection,
                             maximumRecordSize: configuration.maximumRecordSize,
                             maximumFragmentSize: configuration.maximumFragmentSize,
+                            idleTimeout: configuration.idleTimeout, recordTimeout: configuration.recordTimeout,
                             eventLoop: channel.eventLoop, logger: logger)
-                        if configuration.idleTimeout != nil || configuration.recordTimeout != nil {
-                            try sync.addHandler(
-                                RPCConnectionDeadlineHandler(
-                                    idleTimeout: configuration.idleTimeout, recordTimeout: configuration.recordTimeout,
-                                    calls: handler, peer: peer.address, logger: logger))
-                        }
                         try sync.addHandler(handler)
                         let finished = handler.finished.futureResult
                         finished.whenComplete { _ in
