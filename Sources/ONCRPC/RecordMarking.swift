@@ -83,7 +83,15 @@ public struct RecordMarkingDecoder: ByteToMessageDecoder {
     /// Takes one whole record out of `buffer` if one is there (exposed for transports that do
     /// not use a channel pipeline, and for tests). Bytes of an incomplete record are left in
     /// `buffer`: pass the same stream again once more bytes have been appended to it.
-    public mutating func decodeRecord(from buffer: inout ByteBuffer) throws -> ByteBuffer? {
+    ///
+    /// When `buffer` ends inside a fragment, room is made for the rest of it (as far as the bytes
+    /// that have come justify), moving the bytes kept into a buffer of their own if `buffer` has
+    /// too little. Pass `inputIsShared` when `buffer`'s storage is also held elsewhere, as a
+    /// channel's pooled receive buffer is: the bytes kept then always move, so that appending
+    /// the next read copies nothing twice and the receive buffer is free to be reused.
+    public mutating func decodeRecord(from buffer: inout ByteBuffer, inputIsShared: Bool = false) throws
+        -> ByteBuffer?
+    {
         while true {
             guard let header = buffer.getInteger(at: buffer.readerIndex + scanned, endianness: .big, as: UInt32.self)
             else {
@@ -105,7 +113,7 @@ public struct RecordMarkingDecoder: ByteToMessageDecoder {
                 // 64 KiB, not the limit.
                 let justified = max(Self.initialReservation, 8 * buffer.readableBytes)
                 let wanted = min(missing, justified)
-                if buffer.writableBytes < wanted {
+                if inputIsShared || buffer.writableBytes < wanted {
                     // Into a buffer of its own, holding only the readable bytes: growing the
                     // given one would copy its storage from the start of its slice, which for a
                     // shared receive buffer means bytes already read and capacity never written

@@ -25,14 +25,19 @@ struct RecordReader {
     /// when the stream breaks the record limits: the connection must then be closed.
     mutating func read(_ bytes: ByteBuffer, _ body: (ByteBuffer) -> Void) throws {
         var buffer: ByteBuffer
+        // A read's own buffer is NIO's pooled receive buffer: what is kept of it moves to a
+        // buffer of ours (see `decodeRecord`), which later reads are appended to.
+        let inputIsShared: Bool
         if var partial {
             self.partial = nil
             partial.writeImmutableBuffer(bytes)
             buffer = partial
+            inputIsShared = false
         } else {
             buffer = bytes
+            inputIsShared = true
         }
-        while let record = try decoder.decodeRecord(from: &buffer) {
+        while let record = try decoder.decodeRecord(from: &buffer, inputIsShared: inputIsShared) {
             body(record)
         }
         if buffer.readableBytes > 0 {

@@ -81,7 +81,8 @@ public final class TCPServerTransport: RPCServerTransport {
         public var port: Int
         /// The largest call record accepted; a larger one closes the connection.
         public var maximumRecordSize: Int
-        /// The largest fragment written.
+        /// The largest fragment written. By default a reply goes as one fragment, as the Linux
+        /// kernel's server sends it, so the client has nothing to join.
         public var maximumFragmentSize: Int
         /// The most connections served at once; more are closed on arrival.
         public var maximumConnections: Int
@@ -95,14 +96,14 @@ public final class TCPServerTransport: RPCServerTransport {
         /// holding a connection forever.
         public var recordTimeout: Duration?
 
-        /// Creates settings (defaults: port 0 on 127.0.0.1, 4 MiB records, 1 MiB fragments,
+        /// Creates settings (defaults: port 0 on 127.0.0.1, 4 MiB records, replies in one fragment,
         /// 1024 connections, 128 calls in flight per connection, connections closed after
         /// 5 minutes of silence, 30 seconds for a record to arrive).
         public init(
             host: String = "127.0.0.1",
             port: Int = 0,
             maximumRecordSize: Int = 4 << 20,
-            maximumFragmentSize: Int = 1 << 20,
+            maximumFragmentSize: Int = RecordMarking.maximumFragmentSize,
             maximumConnections: Int = 1024,
             maximumCallsInFlightPerConnection: Int = 128,
             idleTimeout: Duration? = .seconds(300),
@@ -172,12 +173,13 @@ public final class TCPServerTransport: RPCServerTransport {
                 .serverChannelOption(.backlog, value: 256)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-                // Reads grow with the records up to 256 KiB (NIO's default stops at 64 KiB): a
-                // large record arrives in fewer reads, with fewer copies into the record being
-                // assembled; the read size shrinks again when reads come smaller.
+                // Reads grow with the records up to 2 MiB (NIO's default stops at 64 KiB): a call
+                // carrying 1 MiB of data (an NFS WRITE at the usual wsize) can arrive in one read
+                // and be used where it lies, with no copy into a record being assembled; the read
+                // size shrinks again when reads come smaller.
                 .childChannelOption(
                     .recvAllocator,
-                    value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 256 << 10)
+                    value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 2 << 20)
                 )
                 .bind(host: configuration.host, port: configuration.port) { channel in
                     channel.eventLoop.makeCompletedFuture {

@@ -94,6 +94,42 @@ struct RecordMarkingTests {
         #expect(record.getInteger(at: record.readerIndex + (512 << 10) - 1, as: UInt8.self) == 5)
     }
 
+    @Test func anIncompleteFragmentLeavesASharedReadBufferEvenWithRoomToSpare() throws {
+        // A 2 MiB read buffer holding the start of a 1 MiB record: it has room for the rest, but
+        // it is the socket's, which reuses it for the next read. With `inputIsShared` the bytes
+        // kept move to a buffer of their own with room for the rest, so appending the next read
+        // neither copies them again nor keeps the read buffer from being reused; without it
+        // they stay in place.
+        func startOfRecord() -> ByteBuffer {
+            var read = ByteBufferAllocator().buffer(capacity: 2 << 20)
+            read.writeInteger(RecordMarking.lastFragmentBit | UInt32(1 << 20))
+            read.writeRepeatingByte(6, count: 300 << 10)
+            return read
+        }
+        func address(_ buffer: ByteBuffer) -> UnsafeRawPointer? {
+            buffer.withUnsafeReadableBytes { UnsafeRawPointer($0.baseAddress) }
+        }
+        let heldBySocket = startOfRecord()
+        var kept = heldBySocket
+        var decoder = RecordMarkingDecoder(maximumRecordSize: 4 << 20)
+        #expect(try decoder.decodeRecord(from: &kept, inputIsShared: true) == nil)
+        #expect(address(kept) != address(heldBySocket))
+        #expect(kept.readableBytes == 4 + (300 << 10))
+        #expect(kept.writableBytes >= (1 << 20) - (300 << 10))
+        let storage = address(kept)
+        kept.writeRepeatingByte(7, count: (1 << 20) - (300 << 10))
+        #expect(address(kept) == storage, "the rest was appended where room was made for it")
+        let record = try #require(try decoder.decodeRecord(from: &kept))
+        #expect(record.readableBytes == 1 << 20)
+        #expect(record.getInteger(at: record.readerIndex + (1 << 20) - 1, as: UInt8.self) == 7)
+
+        let ownStorage = startOfRecord()
+        var inPlace = ownStorage
+        var another = RecordMarkingDecoder(maximumRecordSize: 4 << 20)
+        #expect(try another.decodeRecord(from: &inPlace) == nil)
+        #expect(address(inPlace) == address(ownStorage))
+    }
+
     @Test func limitAppliesToTheSumOfFragments() throws {
         var decoder = RecordMarkingDecoder(maximumRecordSize: 10)
         var input = Self.framed(Array(repeating: 1, count: 12), fragmentSize: 6)
