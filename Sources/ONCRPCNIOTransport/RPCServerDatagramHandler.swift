@@ -25,9 +25,10 @@ final class RPCServerDatagramHandler: ChannelInboundHandler {
     /// `channelReadComplete`'s flush.
     private var runningQueuedCalls = false
     private var context: ChannelHandlerContext?
-    /// The last peer seen and its text in cache keys: formatting an address for every datagram
-    /// cost more than the rest of the cache lookup, and datagrams mostly come in runs from one peer.
-    private var lastPeer: (address: SocketAddress, text: String)?
+    /// The last peer seen, described (its text also names it in cache keys): formatting an
+    /// address for every datagram cost more than the rest of the call's dispatch, and datagrams
+    /// mostly come in runs from one peer.
+    private var lastPeer: (address: SocketAddress, peer: RPCPeer)?
     /// Succeeds once draining has begun and no call is in flight.
     let idle: EventLoopPromise<Void>
 
@@ -41,12 +42,13 @@ final class RPCServerDatagramHandler: ChannelInboundHandler {
         self.idle = eventLoop.makePromise()
     }
 
-    /// `address` as text, formatted only when it differs from the previous datagram's.
-    private func peerText(_ address: SocketAddress) -> String {
-        if let lastPeer, lastPeer.address == address { return lastPeer.text }
-        let text = "\(address)"
-        lastPeer = (address, text)
-        return text
+    /// The peer at `address`, described afresh only when it differs from the previous
+    /// datagram's.
+    private func peer(at address: SocketAddress) -> RPCPeer {
+        if let lastPeer, lastPeer.address == address { return lastPeer.peer }
+        let peer = RPCPeer(transport: .udp, address: address)
+        lastPeer = (address, peer)
+        return peer
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -63,8 +65,9 @@ final class RPCServerDatagramHandler: ChannelInboundHandler {
         guard !draining, inFlight < maximumCallsInFlight else { return }
         let envelope = unwrapInboundIn(data)
         let peerAddress = envelope.remoteAddress
+        let peer = peer(at: peerAddress)
         var key: RPCDuplicateRequestCache.Key?
-        if let cache, let callKey = RPCDuplicateRequestCache.Key(call: envelope.data, peer: peerText(peerAddress)) {
+        if let cache, let callKey = RPCDuplicateRequestCache.Key(call: envelope.data, peer: peer.address) {
             switch cache.lookup(callKey) {
             case .inProgress:
                 return
@@ -75,7 +78,7 @@ final class RPCServerDatagramHandler: ChannelInboundHandler {
                 key = callKey
             }
         }
-        switch dispatcher.start(record: envelope.data, peer: RPCPeer(transport: .udp, address: peerAddress)) {
+        switch dispatcher.start(record: envelope.data, peer: peer) {
         case .finished(let reply):
             if let key { cache?.complete(key, reply: reply) }
             if let reply { send(reply, to: peerAddress, context: context) }

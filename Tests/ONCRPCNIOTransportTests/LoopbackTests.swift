@@ -337,3 +337,44 @@ struct RetransmissionTests {
         }
     }
 }
+
+@Suite("The peer a handler is told of", .timeLimit(.minutes(1)))
+struct PeerTests {
+    /// Over UDP the server describes a datagram's sender once per run of datagrams from it: two
+    /// clients taking turns must each be told of as themselves, every time.
+    @Test func clientsTakingTurnsOverUDPAreEachToldOfAsThemselves() async throws {
+        let program: UInt32 = 0x2000_0777
+        let whoCalls = RPCServiceDefinition(
+            program: program, version: 1,
+            methods: [
+                RPCMethod(procedure: 1, name: "PEER") { (_: XDRVoid, context) -> String in
+                    "\(context.peer.transport.rawValue) \(context.peer.address) \(context.peer.isLocal)"
+                }
+            ])
+        let udp = UDPServerTransport(configuration: .init())
+        let server = RPCServer(transports: [udp], services: [whoCalls])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.serve() }
+            defer { server.beginGracefulShutdown() }
+            let port = try await udp.listeningAddress().port!
+            let first = UDPClientTransport(server: .host("127.0.0.1", port: port))
+            let second = UDPClientTransport(server: .host("127.0.0.1", port: port))
+            try await withRPCClient(transport: first) { one in
+                try await withRPCClient(transport: second) { two in
+                    var seen: [String: Int] = [:]
+                    for turn in 0..<6 {
+                        let client = turn % 2 == 0 ? one : two
+                        let peer = try await client.call(
+                            program: program, version: 1, procedure: 1, arguments: XDRVoid(), resultType: String.self)
+                        let parts = peer.split(separator: " ")
+                        #expect(parts.count == 3 && parts[0] == "udp" && parts[2] == "true", "\(peer)")
+                        #expect(parts[1].hasPrefix("127.0.0.1:"), "\(peer)")
+                        let previous = seen.updateValue(turn % 2, forKey: String(parts[1]))
+                        #expect(previous == nil || previous == turn % 2, "two clients told of as \(parts[1])")
+                    }
+                    #expect(seen.count == 2)
+                }
+            }
+        }
+    }
+}
