@@ -204,14 +204,16 @@ public struct RPCPendingCall: Sendable {
     /// Runs the handler and returns the reply record: its results, the error status an
     /// ``RPCError`` asks for, `SYSTEM_ERR` for any other error, or `nil` when the handler chose
     /// not to reply. The reply keeps ``RecordMarking/headroom`` free bytes before its reader index.
-    public func run() async -> ByteBuffer? {
+    /// It runs on its caller's executor (`nonisolated(nonsending)`), as the handler's method
+    /// closure does.
+    public nonisolated(nonsending) func run() async -> ByteBuffer? {
         await dispatcher.invoke(method, arguments: arguments, context: context)?.joined
     }
 
     /// Runs the handler as ``run()`` does and returns the reply as the buffers that hold it: large
     /// buffers of the results are referenced, not copied (see ``RPCMessageBytes``). For stream
     /// transports, which write them with gather I/O.
-    public func runGathering() async -> RPCMessageBytes? {
+    public nonisolated(nonsending) func runGathering() async -> RPCMessageBytes? {
         await dispatcher.invoke(method, arguments: arguments, context: context)
     }
 }

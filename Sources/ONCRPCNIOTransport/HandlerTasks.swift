@@ -95,7 +95,7 @@ final class HandlerTasks {
 
     /// Runs `queued`'s handler and hands its reply over on the event loop; returns whether it is
     /// still on the loop.
-    private static func run(_ queued: Queued, on eventLoop: any EventLoop) async -> Bool {
+    private nonisolated(nonsending) static func run(_ queued: Queued, on eventLoop: any EventLoop) async -> Bool {
         let reply = await queued.call.runGathering()
         guard eventLoop.inEventLoop else {
             eventLoop.execute { queued.completion(reply) }
@@ -107,7 +107,7 @@ final class HandlerTasks {
 
     /// Runs `first`, then the calls queued, one after another, while on the event loop; returns
     /// whether it is still on the loop.
-    private static func run(
+    private nonisolated(nonsending) static func run(
         _ first: Queued, thenQueuedOf tasks: NIOLoopBound<HandlerTasks>, on eventLoop: any EventLoop
     ) async -> Bool {
         guard await run(first, on: eventLoop) else { return false }
@@ -116,7 +116,9 @@ final class HandlerTasks {
 
     /// Runs the calls queued, one after another, while on the event loop; returns whether it is
     /// still on the loop.
-    private static func runQueued(of tasks: NIOLoopBound<HandlerTasks>, on eventLoop: any EventLoop) async -> Bool {
+    private nonisolated(nonsending) static func runQueued(
+        of tasks: NIOLoopBound<HandlerTasks>, on eventLoop: any EventLoop
+    ) async -> Bool {
         while let next = tasks.value.takeQueued() {
             guard await run(next, on: eventLoop) else { return false }
         }

@@ -913,9 +913,11 @@ public struct SwiftGenerator {
         for procedure in procedures {
             output.line()
             docComment(procedure.procedure.comment)
-            output.line("/// Calls `\(procedure.procedure.name)`.")
+            output.line("/// Calls `\(procedure.procedure.name)`, on the caller's executor, as `RPCClient` does.")
             let parameters = (procedure.parameters + ["options: RPCCallOptions? = nil"]).joined(separator: ", ")
-            output.open("\(access)func \(procedure.swiftName)(\(parameters)) async throws\(procedure.returnClause)")
+            output.open(
+                "\(access)nonisolated(nonsending) func \(procedure.swiftName)(\(parameters)) async throws\(procedure.returnClause)"
+            )
             let discard = procedure.result == .void ? "_ = " : ""
             output.line("\(discard)try await client.call(")
             output.line(

@@ -79,6 +79,12 @@ struct GeneratorTests {
         let source = "program P { version V { int F(int) = 1; } = 1; } = 0x20000001;"
         let clientOnly = try generate(source, options: GeneratorOptions(parts: [.types, .client]))
         #expect(clientOnly.contains("struct Client"))
+        // Stubs run on their caller's executor, as RPCClient.call does: no executor switch on
+        // the way in.
+        #expect(
+            clientOnly.contains(
+                "public nonisolated(nonsending) func f(_ argument: Int32, options: RPCCallOptions? = nil) async throws -> Int32"
+            ))
         #expect(!clientOnly.contains("protocol ServiceProtocol"))
         let serverOnly = try generate(source, options: GeneratorOptions(parts: [.server]))
         #expect(!serverOnly.contains("struct Client"))

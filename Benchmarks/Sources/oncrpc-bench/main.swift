@@ -97,7 +97,9 @@ func runXDR(_ arguments: ArraySlice<String>) throws {
         guard let file = fopen(dump, "wb") else { throw RPCError(code: .systemError, message: "cannot open \(dump)") }
         let written = encoded.withUnsafeReadableBytes { fwrite($0.baseAddress, 1, $0.count, file) }
         fclose(file)
-        guard written == encoded.readableBytes else { throw RPCError(code: .systemError, message: "cannot write \(dump)") }
+        guard written == encoded.readableBytes else {
+            throw RPCError(code: .systemError, message: "cannot write \(dump)")
+        }
     }
     print("xdr.batch.bytes=\(encoded.readableBytes)")
     try time("batch.encode") {
@@ -154,7 +156,8 @@ struct CallerResult: Sendable {
 /// Calls `call` in `inFlight` concurrent loops until `seconds` have passed and prints calls,
 /// rate, p50.us, p99.us and, when `payloadBytes` is given, mbps.
 func measure(
-    seconds: Double, inFlight: Int, payloadBytes: Int? = nil, _ call: @escaping @Sendable () async throws -> Void
+    seconds: Double, inFlight: Int, payloadBytes: Int? = nil,
+    _ call: nonisolated(nonsending) @escaping @Sendable () async throws -> Void
 ) async throws {
     let start = nowNanoseconds()
     let end = start + UInt64(seconds * 1e9)
@@ -232,18 +235,19 @@ func runEcho(_ arguments: ArraySlice<String>) async throws {
     let payload = Workload.payload(size: size)
     let transport = TCPClientTransport(server: .host("127.0.0.1", port: port))
     try await withTaskExecutorPreference(transport.taskExecutor) {
-    try await withRPCClient(transport: transport) { rpc in
-        let client = Bench.Version1.Client(wrapping: rpc)
-        guard try await client.echo(payload) == payload else {
-            throw RPCError(code: .invalidReply, message: "the echo differs from what was sent")
-        }
-        try await measure(seconds: seconds, inFlight: 1, payloadBytes: size) {
-            let reply = try await client.echo(payload)
-            guard reply.readableBytes == size else {
-                throw RPCError(code: .invalidReply, message: "the echo has \(reply.readableBytes) bytes, not \(size)")
+        try await withRPCClient(transport: transport) { rpc in
+            let client = Bench.Version1.Client(wrapping: rpc)
+            guard try await client.echo(payload) == payload else {
+                throw RPCError(code: .invalidReply, message: "the echo differs from what was sent")
+            }
+            try await measure(seconds: seconds, inFlight: 1, payloadBytes: size) {
+                let reply = try await client.echo(payload)
+                guard reply.readableBytes == size else {
+                    throw RPCError(
+                        code: .invalidReply, message: "the echo has \(reply.readableBytes) bytes, not \(size)")
+                }
             }
         }
-    }
     }
 }
 

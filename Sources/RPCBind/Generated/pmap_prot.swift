@@ -257,8 +257,8 @@ public enum PortmapProgram {
             }
 
             /// Does nothing; answers to show the portmapper is there.
-            /// Calls `PMAPPROC_NULL`.
-            public func null(options: RPCCallOptions? = nil) async throws {
+            /// Calls `PMAPPROC_NULL`, on the caller's executor, as `RPCClient` does.
+            public nonisolated(nonsending) func null(options: RPCCallOptions? = nil) async throws {
                 _ = try await client.call(
                     program: 100000, version: 2, procedure: 0, options: options,
                     encodeArguments: { _ in },
@@ -266,8 +266,8 @@ public enum PortmapProgram {
             }
 
             /// Registers a mapping; FALSE when one for the program, version and protocol exists.
-            /// Calls `PMAPPROC_SET`.
-            public func set(_ argument: PortmapMapping, options: RPCCallOptions? = nil) async throws -> Bool {
+            /// Calls `PMAPPROC_SET`, on the caller's executor, as `RPCClient` does.
+            public nonisolated(nonsending) func set(_ argument: PortmapMapping, options: RPCCallOptions? = nil) async throws -> Bool {
                 try await client.call(
                     program: 100000, version: 2, procedure: 1, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
@@ -275,8 +275,8 @@ public enum PortmapProgram {
             }
 
             /// Removes the mappings of a program and version (port and protocol are ignored).
-            /// Calls `PMAPPROC_UNSET`.
-            public func unset(_ argument: PortmapMapping, options: RPCCallOptions? = nil) async throws -> Bool {
+            /// Calls `PMAPPROC_UNSET`, on the caller's executor, as `RPCClient` does.
+            public nonisolated(nonsending) func unset(_ argument: PortmapMapping, options: RPCCallOptions? = nil) async throws -> Bool {
                 try await client.call(
                     program: 100000, version: 2, procedure: 2, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
@@ -284,8 +284,8 @@ public enum PortmapProgram {
             }
 
             /// The port of a program, version and protocol; 0 when none is registered.
-            /// Calls `PMAPPROC_GETPORT`.
-            public func getPort(_ argument: PortmapMapping, options: RPCCallOptions? = nil) async throws -> UInt32 {
+            /// Calls `PMAPPROC_GETPORT`, on the caller's executor, as `RPCClient` does.
+            public nonisolated(nonsending) func getPort(_ argument: PortmapMapping, options: RPCCallOptions? = nil) async throws -> UInt32 {
                 try await client.call(
                     program: 100000, version: 2, procedure: 3, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
@@ -293,8 +293,8 @@ public enum PortmapProgram {
             }
 
             /// Every mapping.
-            /// Calls `PMAPPROC_DUMP`.
-            public func dump(options: RPCCallOptions? = nil) async throws -> PortmapListPointer {
+            /// Calls `PMAPPROC_DUMP`, on the caller's executor, as `RPCClient` does.
+            public nonisolated(nonsending) func dump(options: RPCCallOptions? = nil) async throws -> PortmapListPointer {
                 try await client.call(
                     program: 100000, version: 2, procedure: 4, options: options,
                     encodeArguments: { _ in },
@@ -302,8 +302,8 @@ public enum PortmapProgram {
             }
 
             /// Calls a local program over UDP and returns its result; silent on errors.
-            /// Calls `PMAPPROC_CALLIT`.
-            public func callIt(_ argument: PortmapCallArguments, options: RPCCallOptions? = nil) async throws -> PortmapCallResult {
+            /// Calls `PMAPPROC_CALLIT`, on the caller's executor, as `RPCClient` does.
+            public nonisolated(nonsending) func callIt(_ argument: PortmapCallArguments, options: RPCCallOptions? = nil) async throws -> PortmapCallResult {
                 try await client.call(
                     program: 100000, version: 2, procedure: 5, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },

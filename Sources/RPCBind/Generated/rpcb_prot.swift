@@ -684,8 +684,8 @@ public enum RPCBindProgram {
             }
 
             /// Does nothing; answers to show rpcbind is there.
-            /// Calls `RPCBPROC_NULL`.
-            public func null(options: RPCCallOptions? = nil) async throws {
+            /// Calls `RPCBPROC_NULL`, on the caller's executor, as `RPCClient` does.
+            public nonisolated(nonsending) func null(options: RPCCallOptions? = nil) async throws {
                 _ = try await client.call(
                     program: 100000, version: 3, procedure: 0, options: options,
                     encodeArguments: { _ in },
@@ -693,8 +693,8 @@ public enum RPCBindProgram {
             }
 
             /// Registers a mapping; FALSE when one for the program, version and netid exists.
-            /// Calls `RPCBPROC_SET`.
-            public func set(_ argument: RPCBindMapping, options: RPCCallOptions? = nil) async throws -> Bool {
+            /// Calls `RPCBPROC_SET`, on the caller's executor, as `RPCClient` does.
+            public nonisolated(nonsending) func set(_ argument: RPCBindMapping, options: RPCCallOptions? = nil) async throws -> Bool {
                 try await client.call(
                     program: 100000, version: 3, procedure: 1, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
@@ -702,8 +702,8 @@ public enum RPCBindProgram {
             }
 
             /// Removes a mapping (all netids when r_netid is empty).
-            /// Calls `RPCBPROC_UNSET`.
-            public func unset(_ argument: RPCBindMapping, options: RPCCallOptions? = nil) async throws -> Bool {
+            /// Calls `RPCBPROC_UNSET`, on the caller's executor, as `RPCClient` does.
+            public nonisolated(nonsending) func unset(_ argument: RPCBindMapping, options: RPCCallOptions? = nil) async throws -> Bool {
                 try await client.call(
                     program: 100000, version: 3, procedure: 2, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
@@ -711,8 +711,8 @@ public enum RPCBindProgram {
             }
 
             /// The universal address of a program and version over a netid; "" when none.
-            /// Calls `RPCBPROC_GETADDR`.
-            public func getAddr(_ argument: RPCBindMapping, options: RPCCallOptions? = nil) async throws -> String {
+            /// Calls `RPCBPROC_GETADDR`, on the caller's executor, as `RPCClient` does.
+            public nonisolated(nonsending) func getAddr(_ argument: RPCBindMapping, options: RPCCallOptions? = nil) async throws -> String {
                 try await client.call(
                     program: 100000, version: 3, procedure: 3, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
@@ -720,8 +720,8 @@ public enum RPCBindProgram {
             }
 
             /// Every mapping.
-            /// Calls `RPCBPROC_DUMP`.
-            public func dump(options: RPCCallOptions? = nil) async throws -> RPCBindListPointer {
+            /// Calls `RPCBPROC_DUMP`, on the caller's executor, as `RPCClient` does.
+            public nonisolated(nonsending) func dump(options: RPCCallOptions? = nil) async throws -> RPCBindListPointer {
                 try await client.call(
                     program: 100000, version: 3, procedure: 4, options: options,
                     encodeArguments: { _ in },
@@ -729,8 +729,8 @@ public enum RPCBindProgram {
             }
 
             /// Calls a local program and returns its result; silent on errors.
-            /// Calls `RPCBPROC_CALLIT`.
-            public func callIt(_ argument: RPCBindRemoteCallArguments, options: RPCCallOptions? = nil) async throws -> RPCBindRemoteCallResult {
+            /// Calls `RPCBPROC_CALLIT`, on the caller's executor, as `RPCClient` does.
+            public nonisolated(nonsending) func callIt(_ argument: RPCBindRemoteCallArguments, options: RPCCallOptions? = nil) async throws -> RPCBindRemoteCallResult {
                 try await client.call(
                     program: 100000, version: 3, procedure: 5, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
@@ -738,8 +738,8 @@ public enum RPCBindProgram {
             }
 
             /// The server's time, in seconds since 1970.
-            /// Calls `RPCBPROC_GETTIME`.
-            public func getTime(options: RPCCallOptions? = nil) async throws -> UInt32 {
+            /// Calls `RPCBPROC_GETTIME`, on the caller's executor, as `RPCClient` does.
+            public nonisolated(nonsending) func getTime(options: RPCCallOptions? = nil) async throws -> UInt32 {
                 try await client.call(
                     program: 100000, version: 3, procedure: 6, options: options,
                     encodeArguments: { _ in },
@@ -747,8 +747,8 @@ public enum RPCBindProgram {
             }
 
             /// Universal address to transport address.
-            /// Calls `RPCBPROC_UADDR2TADDR`.
-            public func uaddrToTaddr(_ argument: String, options: RPCCallOptions? = nil) async throws -> RPCBindTransportAddress {
+            /// Calls `RPCBPROC_UADDR2TADDR`, on the caller's executor, as `RPCClient` does.
+            public nonisolated(nonsending) func uaddrToTaddr(_ argument: String, options: RPCCallOptions? = nil) async throws -> RPCBindTransportAddress {
                 try await client.call(
                     program: 100000, version: 3, procedure: 7, options: options,
                     encodeArguments: { w in try w.writeString(argument) },
@@ -756,8 +756,8 @@ public enum RPCBindProgram {
             }
 
             /// Transport address to universal address.
-            /// Calls `RPCBPROC_TADDR2UADDR`.
-            public func taddrToUaddr(_ argument: RPCBindTransportAddress, options: RPCCallOptions? = nil) async throws -> String {
+            /// Calls `RPCBPROC_TADDR2UADDR`, on the caller's executor, as `RPCClient` does.
+            public nonisolated(nonsending) func taddrToUaddr(_ argument: RPCBindTransportAddress, options: RPCCallOptions? = nil) async throws -> String {
                 try await client.call(
                     program: 100000, version: 3, procedure: 8, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
@@ -870,40 +870,40 @@ public enum RPCBindProgram {
                 self.client = client
             }
 
-            /// Calls `RPCBPROC_NULL`.
-            public func null(options: RPCCallOptions? = nil) async throws {
+            /// Calls `RPCBPROC_NULL`, on the caller's executor, as `RPCClient` does.
+            public nonisolated(nonsending) func null(options: RPCCallOptions? = nil) async throws {
                 _ = try await client.call(
                     program: 100000, version: 4, procedure: 0, options: options,
                     encodeArguments: { _ in },
                     decodeResult: { _ in XDRVoid() })
             }
 
-            /// Calls `RPCBPROC_SET`.
-            public func set(_ argument: RPCBindMapping, options: RPCCallOptions? = nil) async throws -> Bool {
+            /// Calls `RPCBPROC_SET`, on the caller's executor, as `RPCClient` does.
+            public nonisolated(nonsending) func set(_ argument: RPCBindMapping, options: RPCCallOptions? = nil) async throws -> Bool {
                 try await client.call(
                     program: 100000, version: 4, procedure: 1, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
                     decodeResult: { r in try r.readBool() })
             }
 
-            /// Calls `RPCBPROC_UNSET`.
-            public func unset(_ argument: RPCBindMapping, options: RPCCallOptions? = nil) async throws -> Bool {
+            /// Calls `RPCBPROC_UNSET`, on the caller's executor, as `RPCClient` does.
+            public nonisolated(nonsending) func unset(_ argument: RPCBindMapping, options: RPCCallOptions? = nil) async throws -> Bool {
                 try await client.call(
                     program: 100000, version: 4, procedure: 2, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
                     decodeResult: { r in try r.readBool() })
             }
 
-            /// Calls `RPCBPROC_GETADDR`.
-            public func getAddr(_ argument: RPCBindMapping, options: RPCCallOptions? = nil) async throws -> String {
+            /// Calls `RPCBPROC_GETADDR`, on the caller's executor, as `RPCClient` does.
+            public nonisolated(nonsending) func getAddr(_ argument: RPCBindMapping, options: RPCCallOptions? = nil) async throws -> String {
                 try await client.call(
                     program: 100000, version: 4, procedure: 3, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
                     decodeResult: { r in try r.readString() })
             }
 
-            /// Calls `RPCBPROC_DUMP`.
-            public func dump(options: RPCCallOptions? = nil) async throws -> RPCBindListPointer {
+            /// Calls `RPCBPROC_DUMP`, on the caller's executor, as `RPCClient` does.
+            public nonisolated(nonsending) func dump(options: RPCCallOptions? = nil) async throws -> RPCBindListPointer {
                 try await client.call(
                     program: 100000, version: 4, procedure: 4, options: options,
                     encodeArguments: { _ in },
@@ -911,32 +911,32 @@ public enum RPCBindProgram {
             }
 
             /// Version 4's name for CALLIT, used for broadcasts.
-            /// Calls `RPCBPROC_BCAST`.
-            public func broadcast(_ argument: RPCBindRemoteCallArguments, options: RPCCallOptions? = nil) async throws -> RPCBindRemoteCallResult {
+            /// Calls `RPCBPROC_BCAST`, on the caller's executor, as `RPCClient` does.
+            public nonisolated(nonsending) func broadcast(_ argument: RPCBindRemoteCallArguments, options: RPCCallOptions? = nil) async throws -> RPCBindRemoteCallResult {
                 try await client.call(
                     program: 100000, version: 4, procedure: 5, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
                     decodeResult: { r in try RPCBindRemoteCallResult(from: &r) })
             }
 
-            /// Calls `RPCBPROC_GETTIME`.
-            public func getTime(options: RPCCallOptions? = nil) async throws -> UInt32 {
+            /// Calls `RPCBPROC_GETTIME`, on the caller's executor, as `RPCClient` does.
+            public nonisolated(nonsending) func getTime(options: RPCCallOptions? = nil) async throws -> UInt32 {
                 try await client.call(
                     program: 100000, version: 4, procedure: 6, options: options,
                     encodeArguments: { _ in },
                     decodeResult: { r in try r.readUInt32() })
             }
 
-            /// Calls `RPCBPROC_UADDR2TADDR`.
-            public func uaddrToTaddr(_ argument: String, options: RPCCallOptions? = nil) async throws -> RPCBindTransportAddress {
+            /// Calls `RPCBPROC_UADDR2TADDR`, on the caller's executor, as `RPCClient` does.
+            public nonisolated(nonsending) func uaddrToTaddr(_ argument: String, options: RPCCallOptions? = nil) async throws -> RPCBindTransportAddress {
                 try await client.call(
                     program: 100000, version: 4, procedure: 7, options: options,
                     encodeArguments: { w in try w.writeString(argument) },
                     decodeResult: { r in try RPCBindTransportAddress(from: &r) })
             }
 
-            /// Calls `RPCBPROC_TADDR2UADDR`.
-            public func taddrToUaddr(_ argument: RPCBindTransportAddress, options: RPCCallOptions? = nil) async throws -> String {
+            /// Calls `RPCBPROC_TADDR2UADDR`, on the caller's executor, as `RPCClient` does.
+            public nonisolated(nonsending) func taddrToUaddr(_ argument: RPCBindTransportAddress, options: RPCCallOptions? = nil) async throws -> String {
                 try await client.call(
                     program: 100000, version: 4, procedure: 8, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
@@ -944,8 +944,8 @@ public enum RPCBindProgram {
             }
 
             /// Like GETADDR, but only for exactly this version.
-            /// Calls `RPCBPROC_GETVERSADDR`.
-            public func getVersAddr(_ argument: RPCBindMapping, options: RPCCallOptions? = nil) async throws -> String {
+            /// Calls `RPCBPROC_GETVERSADDR`, on the caller's executor, as `RPCClient` does.
+            public nonisolated(nonsending) func getVersAddr(_ argument: RPCBindMapping, options: RPCCallOptions? = nil) async throws -> String {
                 try await client.call(
                     program: 100000, version: 4, procedure: 9, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
@@ -953,8 +953,8 @@ public enum RPCBindProgram {
             }
 
             /// Like CALLIT, but errors come back as errors.
-            /// Calls `RPCBPROC_INDIRECT`.
-            public func indirect(_ argument: RPCBindRemoteCallArguments, options: RPCCallOptions? = nil) async throws -> RPCBindRemoteCallResult {
+            /// Calls `RPCBPROC_INDIRECT`, on the caller's executor, as `RPCClient` does.
+            public nonisolated(nonsending) func indirect(_ argument: RPCBindRemoteCallArguments, options: RPCCallOptions? = nil) async throws -> RPCBindRemoteCallResult {
                 try await client.call(
                     program: 100000, version: 4, procedure: 10, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
@@ -962,8 +962,8 @@ public enum RPCBindProgram {
             }
 
             /// Every address of a program and version.
-            /// Calls `RPCBPROC_GETADDRLIST`.
-            public func getAddrList(_ argument: RPCBindMapping, options: RPCCallOptions? = nil) async throws -> RPCBindEntryListPointer {
+            /// Calls `RPCBPROC_GETADDRLIST`, on the caller's executor, as `RPCClient` does.
+            public nonisolated(nonsending) func getAddrList(_ argument: RPCBindMapping, options: RPCCallOptions? = nil) async throws -> RPCBindEntryListPointer {
                 try await client.call(
                     program: 100000, version: 4, procedure: 11, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
@@ -971,8 +971,8 @@ public enum RPCBindProgram {
             }
 
             /// Statistics of versions 2, 3 and 4.
-            /// Calls `RPCBPROC_GETSTAT`.
-            public func getStat(options: RPCCallOptions? = nil) async throws -> RPCBindStatisticsByVersion {
+            /// Calls `RPCBPROC_GETSTAT`, on the caller's executor, as `RPCClient` does.
+            public nonisolated(nonsending) func getStat(options: RPCCallOptions? = nil) async throws -> RPCBindStatisticsByVersion {
                 try await client.call(
                     program: 100000, version: 4, procedure: 12, options: options,
                     encodeArguments: { _ in },

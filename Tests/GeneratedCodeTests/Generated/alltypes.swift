@@ -390,48 +390,48 @@ public enum AlltypesProg {
                 self.client = client
             }
 
-            /// Calls `ALLTYPES_NULL`.
-            public func alltypesNull(options: RPCCallOptions? = nil) async throws {
+            /// Calls `ALLTYPES_NULL`, on the caller's executor, as `RPCClient` does.
+            public nonisolated(nonsending) func alltypesNull(options: RPCCallOptions? = nil) async throws {
                 _ = try await client.call(
                     program: 536871203, version: 1, procedure: 0, options: options,
                     encodeArguments: { _ in },
                     decodeResult: { _ in XDRVoid() })
             }
 
-            /// Calls `ECHO_EVERYTHING`.
-            public func echoEverything(_ argument: Everything, options: RPCCallOptions? = nil) async throws -> Everything {
+            /// Calls `ECHO_EVERYTHING`, on the caller's executor, as `RPCClient` does.
+            public nonisolated(nonsending) func echoEverything(_ argument: Everything, options: RPCCallOptions? = nil) async throws -> Everything {
                 try await client.call(
                     program: 536871203, version: 1, procedure: 1, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
                     decodeResult: { r in try Everything(from: &r) })
             }
 
-            /// Calls `CLASSIFY`.
-            public func classify(_ argument: Colour, options: RPCCallOptions? = nil) async throws -> Result_ {
+            /// Calls `CLASSIFY`, on the caller's executor, as `RPCClient` does.
+            public nonisolated(nonsending) func classify(_ argument: Colour, options: RPCCallOptions? = nil) async throws -> Result_ {
                 try await client.call(
                     program: 536871203, version: 1, procedure: 2, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
                     decodeResult: { r in try Result_(from: &r) })
             }
 
-            /// Calls `CONCAT`.
-            public func concat(_ argument1: Name, _ argument2: Name, options: RPCCallOptions? = nil) async throws -> Name {
+            /// Calls `CONCAT`, on the caller's executor, as `RPCClient` does.
+            public nonisolated(nonsending) func concat(_ argument1: Name, _ argument2: Name, options: RPCCallOptions? = nil) async throws -> Name {
                 try await client.call(
                     program: 536871203, version: 1, procedure: 3, options: options,
                     encodeArguments: { w in try w.writeString(argument1, maxLength: 255); try w.writeString(argument2, maxLength: 255) },
                     decodeResult: { r in try r.readString(maxLength: 255) })
             }
 
-            /// Calls `REVERSE`.
-            public func reverse(_ argument: Node, options: RPCCallOptions? = nil) async throws -> Node {
+            /// Calls `REVERSE`, on the caller's executor, as `RPCClient` does.
+            public nonisolated(nonsending) func reverse(_ argument: Node, options: RPCCallOptions? = nil) async throws -> Node {
                 try await client.call(
                     program: 536871203, version: 1, procedure: 4, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
                     decodeResult: { r in try Node(from: &r) })
             }
 
-            /// Calls `PICK`.
-            public func pick(_ argument: Int32, options: RPCCallOptions? = nil) async throws -> Choice {
+            /// Calls `PICK`, on the caller's executor, as `RPCClient` does.
+            public nonisolated(nonsending) func pick(_ argument: Int32, options: RPCCallOptions? = nil) async throws -> Choice {
                 try await client.call(
                     program: 536871203, version: 1, procedure: 5, options: options,
                     encodeArguments: { w in w.writeInt32(argument) },
