@@ -113,6 +113,14 @@ final class RPCStreamClientHandler: ChannelDuplexHandler, RPCCallSink {
     private let maximumFragmentSize: Int
     /// Whether a flush has been put off to the end of the event loop's current batch of tasks.
     private var flushScheduled = false
+    /// Small calls written since the last flush, which leave together with it.
+    private var batch = RecordBatch()
+    /// The channel's allocator, looked up once.
+    private var allocator = ByteBufferAllocator()
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        allocator = context.channel.allocator
+    }
 
     init(maximumRecordSize: Int, maximumFragmentSize: Int, logger: Logger) {
         self.records = RecordReader(maximumRecordSize: maximumRecordSize)
@@ -134,10 +142,21 @@ final class RPCStreamClientHandler: ChannelDuplexHandler, RPCCallSink {
         // The call is done with but for its message, which goes to framing unshared.
         let message = call.message
         _ = consume call
-        RecordMarking.frame(
-            consume message, maximumFragmentSize: maximumFragmentSize, allocator: context.channel.allocator
-        ) { bytes, isLast in
+        if promise == nil, RecordBatch.accepts(message, maximumFragmentSize: maximumFragmentSize) {
+            batch.append(message, allocator: allocator)
+            return
+        }
+        writeBatch(context: context)
+        RecordMarking.frame(consume message, maximumFragmentSize: maximumFragmentSize, allocator: allocator) {
+            bytes, isLast in
             context.write(wrapOutboundOut(bytes), promise: isLast ? promise : nil)
+        }
+    }
+
+    /// Hands the batched calls to the channel (not flushed).
+    private func writeBatch(context: ChannelHandlerContext) {
+        batch.take(allocator: allocator) { bytes in
+            context.write(wrapOutboundOut(bytes), promise: nil)
         }
     }
 
@@ -145,6 +164,7 @@ final class RPCStreamClientHandler: ChannelDuplexHandler, RPCCallSink {
         // `pending` holds the call just written: more than one means others are in flight,
         // whose replies may be resuming other callers that are about to write.
         guard pending.count > 1 else {
+            writeBatch(context: context)
             context.flush()
             return
         }
@@ -154,6 +174,7 @@ final class RPCStreamClientHandler: ChannelDuplexHandler, RPCCallSink {
         context.eventLoop.execute {
             let (handler, context) = loopBound.value
             handler.flushScheduled = false
+            handler.writeBatch(context: context)
             context.flush()
         }
     }

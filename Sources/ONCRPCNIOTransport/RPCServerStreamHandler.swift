@@ -48,6 +48,10 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
     private var draining = false
     private var active = true
     private var unflushed = false
+    /// Small replies written since the last flush, which leave together with it.
+    private var batch = RecordBatch()
+    /// The channel's allocator, looked up once.
+    private var allocator = ByteBufferAllocator()
     /// Set while ``runQueuedCalls(context:)`` runs: replies then wait for its caller's flush.
     private var runningQueuedCalls = false
     /// Whether a call finished during the current ``runQueuedCalls(context:)``.
@@ -88,6 +92,7 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        self.allocator = context.channel.allocator
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
         self.completion = { reply in loopBound.value.complete(reply) }
         // An accepted connection may already be active when the pipeline is built.
@@ -165,12 +170,30 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
         } while tasks.hasQueued
     }
 
-    /// Writes `reply` as a record-marked record (not flushed).
+    /// Writes `reply` as a record-marked record (not flushed): a small one into the batch of
+    /// replies that leaves with the next flush, a larger one on its own after that batch.
     private func write(_ reply: consuming RPCMessageBytes, context: ChannelHandlerContext) {
-        RecordMarking.frame(reply, maximumFragmentSize: maximumFragmentSize, allocator: context.channel.allocator) {
-            bytes, _ in
+        if RecordBatch.accepts(reply, maximumFragmentSize: maximumFragmentSize) {
+            batch.append(reply, allocator: allocator)
+            return
+        }
+        writeBatch(context: context)
+        RecordMarking.frame(reply, maximumFragmentSize: maximumFragmentSize, allocator: allocator) { bytes, _ in
             context.write(wrapOutboundOut(bytes), promise: nil)
         }
+    }
+
+    /// Hands the batched replies to the channel (not flushed).
+    private func writeBatch(context: ChannelHandlerContext) {
+        batch.take(allocator: allocator) { bytes in
+            context.write(wrapOutboundOut(bytes), promise: nil)
+        }
+    }
+
+    /// Writes the batched replies and flushes.
+    private func flushReplies(context: ChannelHandlerContext) {
+        writeBatch(context: context)
+        context.flush()
     }
 
     private func dispatch(_ record: ByteBuffer, context: ChannelHandlerContext) {
@@ -196,7 +219,7 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
     func channelReadComplete(context: ChannelHandlerContext) {
         if unflushed {
             unflushed = false
-            context.flush()
+            flushReplies(context: context)
         }
         context.fireChannelReadComplete()
     }
@@ -229,7 +252,7 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
         }
         runQueuedCalls(context: context)
         unflushed = false
-        context.flush()
+        flushReplies(context: context)
         if readHeldBack, waiting.isEmpty, inFlight < maximumCallsInFlight, !draining {
             readHeldBack = false
             context.read()
@@ -252,6 +275,10 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
         if let event = event as? ChannelEvent, event == .inputClosed {
             // No more calls: answer the ones in flight and those already read, then close.
             draining = true
+            if unflushed {
+                unflushed = false
+                flushReplies(context: context)
+            }
             if inFlight == 0, waiting.isEmpty {
                 context.close(promise: nil)
             }

@@ -40,17 +40,34 @@ struct ClientFlushTests {
             reply: .promise(channel.eventLoop.makePromise()))
     }
 
-    /// The xids of the records written so far.
-    private static func writtenXIDs(_ channel: EmbeddedChannel) throws -> [UInt32] {
-        var xids: [UInt32] = []
+    /// A call whose message is `padding` bytes longer than the smallest.
+    private static func call(_ xid: UInt32, padding: Int, on channel: EmbeddedChannel) -> OutstandingCall {
+        var call = call(xid, on: channel)
+        call.message.first.writeRepeatingByte(0, count: padding)
+        return call
+    }
+
+    /// The xids of the records written so far, in order, with the buffers that held them.
+    private static func writtenRecords(_ channel: EmbeddedChannel) throws -> [(xid: UInt32, buffer: Int)] {
+        var records: [(xid: UInt32, buffer: Int)] = []
+        var buffer = 0
         while var bytes = try channel.readOutbound(as: ByteBuffer.self) {
             while bytes.readableBytes >= 12 {
-                _ = bytes.readInteger(as: UInt32.self)  // record mark
-                xids.append(bytes.readInteger(as: UInt32.self)!)
-                bytes.moveReaderIndex(forwardBy: 4)
+                let mark = bytes.readInteger(as: UInt32.self)!
+                #expect(mark & RecordMarking.lastFragmentBit != 0)
+                let length = Int(mark & ~RecordMarking.lastFragmentBit)
+                records.append((bytes.getInteger(at: bytes.readerIndex, as: UInt32.self)!, buffer))
+                bytes.moveReaderIndex(forwardBy: length)
             }
+            #expect(bytes.readableBytes == 0)
+            buffer += 1
         }
-        return xids
+        return records
+    }
+
+    /// The xids of the records written so far.
+    private static func writtenXIDs(_ channel: EmbeddedChannel) throws -> [UInt32] {
+        try writtenRecords(channel).map(\.xid)
     }
 
     @Test func aCallWithNothingElseInFlightIsFlushedAtOnce() throws {
@@ -74,6 +91,23 @@ struct ClientFlushTests {
         channel.embeddedEventLoop.run()
         #expect(counter.flushes == 2)
         #expect(try Self.writtenXIDs(channel) == [2, 3, 4, 5])
+        _ = try? channel.finish()
+    }
+
+    @Test func smallCallsWrittenTogetherLeaveInOneBufferAndLargerOnesInOrderAfterThem() throws {
+        let (channel, _) = try Self.channel()
+        channel.writeAndFlush(Self.call(1, on: channel), promise: nil)
+        #expect(try Self.writtenXIDs(channel) == [1])
+        channel.writeAndFlush(Self.call(2, on: channel), promise: nil)
+        channel.writeAndFlush(Self.call(3, on: channel), promise: nil)
+        // Over the batching limit: written on its own, after the calls batched before it.
+        channel.writeAndFlush(Self.call(4, padding: RecordBatch.recordLimit, on: channel), promise: nil)
+        channel.writeAndFlush(Self.call(5, on: channel), promise: nil)
+        channel.writeAndFlush(Self.call(6, on: channel), promise: nil)
+        channel.embeddedEventLoop.run()
+        let records = try Self.writtenRecords(channel)
+        #expect(records.map(\.xid) == [2, 3, 4, 5, 6])
+        #expect(records.map(\.buffer) == [0, 0, 1, 2, 2])
         _ = try? channel.finish()
     }
 

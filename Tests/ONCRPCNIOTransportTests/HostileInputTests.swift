@@ -19,6 +19,33 @@ struct ServerHostileInputTests {
         #expect(try String(xdrBytes: results) == "ok")
     }
 
+    /// Replies to the calls of one read leave in one buffer when they are small; a large one
+    /// goes on its own: either way they reach the client whole and in the order they were
+    /// answered.
+    @Test func smallAndLargeRepliesToOneReadArriveWholeAndInOrder() async throws {
+        try await withLoopbackServer { server in
+            try await withRawConnection(port: server.tcpPort) { connection in
+                let large = String(repeating: "L", count: 5000)
+                var calls = ByteBuffer()
+                for xid in UInt32(1)...6 {
+                    let text = xid == 3 || xid == 4 ? large : "ok"
+                    let arguments = Array(try text.xdrBytes().readableBytesView)
+                    var framed = recordMarked(try TestProgram.rawCall(xid: xid, procedure: 1, arguments: arguments))
+                    calls.writeBuffer(&framed)
+                }
+                var reply = try await connection.exchange(calls)
+                for xid in UInt32(1)...6 {
+                    let (header, results) = try TestProgram.replyHeader(try #require(reply))
+                    #expect(header.xid == xid)
+                    #expect(try String(xdrBytes: results) == (xid == 3 || xid == 4 ? large : "ok"))
+                    if xid < 6 {
+                        reply = try await connection.exchange(ByteBuffer())
+                    }
+                }
+            }
+        }
+    }
+
     @Test func errorRepliesKeepTheConnectionOpen() async throws {
         try await withLoopbackServer { server in
             try await withRawConnection(port: server.tcpPort) { connection in
