@@ -305,12 +305,20 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
         scheduleIdleCheck(context: context, at: lastActivity + idleTimeout)
     }
 
-    private func scheduleIdleCheck(context: ChannelHandlerContext, at deadline: NIODeadline) {
+    /// Runs `check` on this handler at `deadline`, on the event loop.
+    private func schedule(
+        at deadline: NIODeadline, context: ChannelHandlerContext,
+        _ check: @escaping @Sendable (RPCServerStreamHandler, ChannelHandlerContext) -> Void
+    ) -> Scheduled<Void> {
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        idleTimer = context.eventLoop.scheduleTask(deadline: deadline) {
+        return context.eventLoop.scheduleTask(deadline: deadline) {
             let (handler, context) = loopBound.value
-            handler.checkIdle(context: context)
+            check(handler, context)
         }
+    }
+
+    private func scheduleIdleCheck(context: ChannelHandlerContext, at deadline: NIODeadline) {
+        idleTimer = schedule(at: deadline, context: context) { $0.checkIdle(context: $1) }
     }
 
     private func checkIdle(context: ChannelHandlerContext) {
@@ -329,11 +337,7 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
     }
 
     private func scheduleRecordCheck(context: ChannelHandlerContext, at deadline: NIODeadline) {
-        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        recordTimer = context.eventLoop.scheduleTask(deadline: deadline) {
-            let (handler, context) = loopBound.value
-            handler.checkRecord(context: context)
-        }
+        recordTimer = schedule(at: deadline, context: context) { $0.checkRecord(context: $1) }
     }
 
     private func checkRecord(context: ChannelHandlerContext) {

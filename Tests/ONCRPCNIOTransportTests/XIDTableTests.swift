@@ -4,15 +4,13 @@ import Testing
 
 @Suite("The client's table of calls in flight")
 struct XIDTableTests {
-    /// A deterministic generator (SplitMix64), so a failure can be replayed.
-    struct SplitMix: RandomNumberGenerator {
+    /// A deterministic generator (a 64-bit linear congruential one, its high bits taken), so a
+    /// failure can be replayed.
+    struct Congruential: RandomNumberGenerator {
         var state: UInt64
         mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state >> 32 | state << 32
         }
     }
 
@@ -21,7 +19,7 @@ struct XIDTableTests {
     /// sequential xids as a client makes them).
     @Test(arguments: [UInt32(40), 300, 5000])
     func behavesAsADictionary(keySpace: UInt32) {
-        var random = SplitMix(state: UInt64(keySpace))
+        var random = Congruential(state: UInt64(keySpace))
         var table = XIDTable<Int>()
         var model: [UInt32: Int] = [:]
         let base = UInt32.random(in: 0...UInt32.max, using: &random)
