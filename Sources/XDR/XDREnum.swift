@@ -5,6 +5,7 @@ public protocol XDREnum: XDRCodable, RawRepresentable where RawValue == Int32 {}
 extension XDREnum {
     /// Reads the enum's `int`, rejecting undeclared values.
     @inlinable
+    @inline(__always)
     public init(from reader: inout XDRReader) throws {
         self = try reader.readEnum(Self.self)
     }

@@ -229,13 +229,16 @@ public struct XDRReader {
     public mutating func readEnum<E: RawRepresentable>(_ type: E.Type = E.self) throws -> E where E.RawValue == Int32 {
         let raw = try readInt32()
         guard let value = E(rawValue: raw) else {
-            throw XDRDecodingError(
-                code: .invalidEnumValue,
-                offset: offset - 4,
-                message: "\(raw) is not a value of enum \(E.self)"
-            )
+            throw enumError(raw, E.self)
         }
         return value
+    }
+
+    /// The error for `raw`, just read, which is no value of `type`.
+    @usableFromInline
+    @inline(never)
+    func enumError(_ raw: Int32, _ type: Any.Type) -> XDRDecodingError {
+        XDRDecodingError(code: .invalidEnumValue, offset: offset - 4, message: "\(raw) is not a value of enum \(type)")
     }
 
     // MARK: Padding
@@ -328,6 +331,7 @@ public struct XDRReader {
     /// Runs `body` one nesting level deeper, failing when ``XDRDecodingOptions/maximumDepth``
     /// would be exceeded.
     @inlinable
+    @inline(__always)
     public mutating func nested<R>(_ body: (inout XDRReader) throws -> R) throws -> R {
         guard depth < options.maximumDepth else {
             throw XDRDecodingError(
@@ -345,6 +349,7 @@ public struct XDRReader {
 
     /// Reads fixed-length opaque data (`opaque x[length]`) as a slice of the input.
     @inlinable
+    @inline(__always)
     public mutating func readFixedOpaque(length: Int) throws -> ByteBuffer {
         let pad = xdrPadding(forLength: length)
         guard length >= 0, remainingBytes - length >= pad, let bytes = storage.getSlice(at: position, length: length)
@@ -358,6 +363,7 @@ public struct XDRReader {
 
     /// Reads variable-length opaque data (`opaque x<maxLength>`) as a slice of the input.
     @inlinable
+    @inline(__always)
     public mutating func readVariableOpaque(maxLength: Int? = nil) throws -> ByteBuffer {
         let length = try readLength(maxLength: maxLength, minimumUnitSize: 1, what: "opaque")
         return try readFixedOpaque(length: length)
@@ -376,6 +382,7 @@ public struct XDRReader {
 
     /// Reads an XDR `string<maxLength>`, which must be valid UTF-8.
     @inlinable
+    @inline(__always)
     public mutating func readString(maxLength: Int? = nil) throws -> String {
         let start = offset
         let length = try readLength(maxLength: maxLength, minimumUnitSize: 1, what: "string")
@@ -523,6 +530,7 @@ public struct XDRReader {
 
     /// Reads optional data whose value is read by `body`.
     @inlinable
+    @inline(__always)
     public mutating func readOptional<T>(_ body: (inout XDRReader) throws -> T) throws -> T? {
         guard try readBool() else { return nil }
         return try nested(body)
