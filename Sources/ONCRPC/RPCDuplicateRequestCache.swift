@@ -50,6 +50,14 @@ public final class RPCDuplicateRequestCache: Sendable {
             self.procedure = procedure
             self.checksum = hash
         }
+
+        /// Hashes the xid and the checksum only: the checksum already covers the call's bytes,
+        /// and hashing the peer's text (Unicode-aware `String` hashing) cost more than the rest
+        /// of a look-up. Equality still compares every field.
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(xid)
+            hasher.combine(checksum)
+        }
     }
 
     /// What the cache knows of a call.
@@ -79,8 +87,8 @@ public final class RPCDuplicateRequestCache: Sendable {
             while entries.count > capacity, head < order.count {
                 let (key, serial) = order[head]
                 head += 1
-                if entries[key]?.serial == serial {
-                    entries.removeValue(forKey: key)
+                if let index = entries.index(forKey: key), entries.values[index].serial == serial {
+                    entries.remove(at: index)
                 }
             }
             // Drop what has been consumed or gone stale, so the log stays bounded.
@@ -91,7 +99,6 @@ public final class RPCDuplicateRequestCache: Sendable {
         }
     }
 
-    /// The most calls remembered.
     public let capacity: Int
     private let storage = Mutex(Storage())
 
@@ -103,17 +110,20 @@ public final class RPCDuplicateRequestCache: Sendable {
     /// Looks `key` up, and marks it in progress when it is new.
     public func lookup(_ key: Key) -> Lookup {
         storage.withLock { storage in
-            switch storage.entries[key]?.entry {
-            case .inProgress: return .inProgress
-            case .done(let reply): return .replay(reply)
-            case nil:
-                let serial = storage.nextSerial
-                storage.nextSerial += 1
-                storage.entries[key] = (.inProgress, serial)
-                storage.order.append((key, serial))
-                storage.evict(downTo: capacity)
-                return .new
+            // One hash for the common case, a new call: insert, and put back what was there
+            // in the rare case of a retransmission.
+            let serial = storage.nextSerial
+            if let existing = storage.entries.updateValue((.inProgress, serial), forKey: key) {
+                storage.entries[key] = existing
+                switch existing.entry {
+                case .inProgress: return .inProgress
+                case .done(let reply): return .replay(reply)
+                }
             }
+            storage.nextSerial += 1
+            storage.order.append((key, serial))
+            storage.evict(downTo: capacity)
+            return .new
         }
     }
 
@@ -121,11 +131,11 @@ public final class RPCDuplicateRequestCache: Sendable {
     /// retransmission runs it again).
     public func complete(_ key: Key, reply: ByteBuffer?) {
         storage.withLock { storage in
-            guard let current = storage.entries[key] else { return }
+            guard let index = storage.entries.index(forKey: key) else { return }
             if let reply {
-                storage.entries[key] = (.done(reply), current.serial)
+                storage.entries.values[index].entry = .done(reply)
             } else {
-                storage.entries.removeValue(forKey: key)
+                storage.entries.remove(at: index)
             }
         }
     }

@@ -91,6 +91,10 @@ struct DispatcherTests {
         // A different peer or different bytes is a different call.
         let other = try #require(RPCDuplicateRequestCache.Key(call: call, peer: "b"))
         #expect(other != key)
+        // The same bytes from another peer hash alike (only the xid and checksum are hashed)
+        // and are still another call, not a replay of the first peer's.
+        #expect(other.hashValue == key.hashValue)
+        guard case .new = cache.lookup(other) else { Issue.record("expected another peer's call to be new"); return }
         // Capacity evicts the oldest.
         for xid in 2...4 as ClosedRange<UInt32> {
             let k = try #require(
@@ -105,7 +109,8 @@ struct DispatcherTests {
         // Same xid, peer and procedure; the arguments differ in one byte, wherever it is.
         let base: [UInt8] = Array(0..<23)
         let key = try #require(
-            RPCDuplicateRequestCache.Key(call: try TestProgram.rawCall(xid: 9, procedure: 6, arguments: base), peer: "a"))
+            RPCDuplicateRequestCache.Key(
+                call: try TestProgram.rawCall(xid: 9, procedure: 6, arguments: base), peer: "a"))
         for index in base.indices {
             var changed = base
             changed[index] ^= 0x80
