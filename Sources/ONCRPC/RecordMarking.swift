@@ -311,6 +311,12 @@ extension RecordMarking {
     /// Appends `record` to `output` as record-marked fragments of at most `maximumFragmentSize`
     /// bytes (an empty record is one empty last fragment).
     public static func frame(_ record: ByteBuffer, into output: inout ByteBuffer, maximumFragmentSize: Int) {
+        if record.readableBytes <= maximumFragmentSize {
+            // One fragment, the common case: no slicing.
+            output.writeInteger(lastFragmentBit | UInt32(record.readableBytes), endianness: .big)
+            output.writeImmutableBuffer(record)
+            return
+        }
         var remaining = record
         repeat {
             let size = min(remaining.readableBytes, maximumFragmentSize)

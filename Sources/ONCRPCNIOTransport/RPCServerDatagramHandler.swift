@@ -5,10 +5,10 @@ import ONCRPC
 /// The server side of a datagram socket, on its event loop: each datagram is one call,
 /// dispatched where it arrives. Calls answered without a handler are answered at once; a call
 /// for a handler runs in a task started in place on the socket's event loop (``HandlerTasks``:
-/// a handler that does not suspend is answered before the next datagram is read). A retransmitted call is answered
-/// from the duplicate-request cache, or dropped while the first is still running. Datagrams that
-/// come while `maximumCallsInFlight` calls run, or while draining, are dropped (clients
-/// retransmit).
+/// a handler that does not suspend is answered before the next datagram is read). A
+/// retransmitted call is answered from the duplicate-request cache, or dropped while the first
+/// is still running. Datagrams that come while `maximumCallsInFlight` calls run, or while
+/// draining, are dropped (clients retransmit).
 final class RPCServerDatagramHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
     typealias OutboundOut = AddressedEnvelope<ByteBuffer>

@@ -9,8 +9,10 @@ import ONCRPC
 /// calls of one read that need a handler run in a task started in place on the connection's
 /// event loop, one after another while their handlers do not suspend (those are answered at
 /// once too); a handler that suspends leaves the calls after it to another task. Each reply is
-/// written when its call finishes, in whatever order calls finish. While `maximumCallsInFlight` calls run, records already read
-/// wait in order (a single read can hold many) and reading pauses until they are dispatched.
+/// written when its call finishes, in whatever order calls finish; small replies written
+/// together leave in one buffer (``RecordBatch``). While `maximumCallsInFlight` calls run,
+/// records already read wait in order (a single read can hold many) and reading pauses until
+/// they are dispatched.
 ///
 /// It also keeps the connection's deadlines, from the reads and calls it sees (no handler of
 /// their own, so a read makes no extra hop through the pipeline and no second pass over its

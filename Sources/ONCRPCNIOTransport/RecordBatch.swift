@@ -38,14 +38,9 @@ struct RecordBatch {
                 return
             }
             framed = allocator.buffer(capacity: Self.initialCapacity)
-            Self.appendFramed(first, to: &framed!)
+            RecordMarking.frame(first, into: &framed!, maximumFragmentSize: Self.recordLimit)
         }
-        Self.appendFramed(bytes, to: &framed!)
-    }
-
-    private static func appendFramed(_ record: ByteBuffer, to output: inout ByteBuffer) {
-        output.writeInteger(RecordMarking.lastFragmentBit | UInt32(record.readableBytes), endianness: .big)
-        output.writeImmutableBuffer(record)
+        RecordMarking.frame(bytes, into: &framed!, maximumFragmentSize: Self.recordLimit)
     }
 
     /// Hands the records batched so far to `write`, if there are any: a lone record framed in
