@@ -141,6 +141,8 @@ let package = Package(
             name: "ONCRPCNIOTransportTests",
             dependencies: [
                 "ONCRPC", "XDR", "ONCRPCNIOTransport", "ONCRPCTestSupport", nioCore, nioPosix, logging,
+                // A generated client (rpcbind's) under a hostile server.
+                "RPCBind",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             swiftSettings: strictSettings

@@ -52,16 +52,25 @@ public struct RPCCallOptions: Hashable, Sendable {
     public var credentials: RPCCredentials
     /// For UDP: when to retransmit.
     public var retransmit: RPCRetransmitPolicy
+    /// The largest reply record this call accepts, or `nil` for the transport's own limit
+    /// (``TCPClientTransport``'s `maximumRecordSize`, 4 MiB by default). Raise it for a call
+    /// whose results are large, such as an NFS READ with a large count or an rpcbind DUMP of a
+    /// big table. A larger reply fails the call with ``RPCError/Code-swift.enum/replyTooLarge``
+    /// before its bytes are buffered; other calls on the connection go on.
+    public var maximumReplySize: Int?
 
-    /// Creates call options (defaults: 25 s, `AUTH_NONE`, 500 ms doubling up to 4 s).
+    /// Creates call options (defaults: 25 s, `AUTH_NONE`, 500 ms doubling up to 4 s, the
+    /// transport's reply limit).
     public init(
         timeout: Duration = .seconds(25),
         credentials: RPCCredentials = .none,
-        retransmit: RPCRetransmitPolicy = .default
+        retransmit: RPCRetransmitPolicy = .default,
+        maximumReplySize: Int? = nil
     ) {
         self.timeout = timeout
         self.credentials = credentials
         self.retransmit = retransmit
+        self.maximumReplySize = maximumReplySize
     }
 
     /// The defaults.

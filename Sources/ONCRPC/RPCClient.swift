@@ -18,7 +18,8 @@ public struct RPCClient: Sendable {
     public let transport: any RPCClientTransport
     /// Options used when a call gives none.
     public var defaultOptions: RPCCallOptions
-    /// Limits for decoding results.
+    /// Limits for decoding results (generated stubs' too): by default the same as a server's
+    /// for arguments, a nesting depth of 256 and 64 MiB of allocations per reply.
     public var decodingOptions: XDRDecodingOptions
     let state: ClientState
 
@@ -244,9 +245,14 @@ final class ClientState: Sendable {
 
 /// Runs `transport` for the duration of `body` and hands `body` a client over it. When `body`
 /// returns or throws, the transport shuts down gracefully and this function waits for it.
+///
+/// Results are decoded with `decodingOptions`: by default the same limits a server applies to
+/// the arguments it decodes (see `XDRDecodingOptions`), so a hostile server's lists and lengths
+/// cost no more than a hostile client's.
 public func withRPCClient<Result: Sendable>(
     transport: some RPCClientTransport,
     defaultOptions: RPCCallOptions = .default,
+    decodingOptions: XDRDecodingOptions = .default,
     isolation: isolated (any Actor)? = #isolation,
     _ body: (RPCClient) async throws -> Result
 ) async throws -> Result {
@@ -254,7 +260,7 @@ public func withRPCClient<Result: Sendable>(
         group.addTask {
             try await transport.run()
         }
-        let client = RPCClient(transport: transport, defaultOptions: defaultOptions)
+        let client = RPCClient(transport: transport, defaultOptions: defaultOptions, decodingOptions: decodingOptions)
         let result: Result
         do {
             result = try await body(client)

@@ -32,6 +32,9 @@ public struct RPCError: Error, Sendable, CustomStringConvertible {
         case notRegistered
         /// The reply could not be decoded, or did not fit the call.
         case invalidReply
+        /// The reply record is larger than the call accepts (the client's maximum reply size,
+        /// or the call's ``RPCCallOptions/maximumReplySize``); its bytes were not buffered.
+        case replyTooLarge
         /// The arguments or results could not be encoded.
         case encodingFailed
         /// The client or server has shut down.
@@ -56,6 +59,7 @@ public struct RPCError: Error, Sendable, CustomStringConvertible {
             case .unreachable: "unreachable"
             case .notRegistered: "not registered"
             case .invalidReply: "invalid reply"
+            case .replyTooLarge: "reply too large"
             case .encodingFailed: "encoding failed"
             case .shutdown: "shut down"
             case .noReply: "no reply"

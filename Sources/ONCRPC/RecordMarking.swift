@@ -62,6 +62,23 @@ public struct RecordMarkingDecoder: ByteToMessageDecoder {
     private var payload = 0
     /// How many fragments they are.
     private var fragments = 0
+    /// The current record's limit and xid, once its first bytes have come (reply decoding).
+    private var recordLimit: Int?
+    private var recordXID: UInt32?
+    /// Whether an oversized record is being dropped, how much of its current fragment is still
+    /// to come, and whether that fragment is its last.
+    private var skipping = false
+    private var skipRemaining = 0
+    private var skipIsLast = false
+    /// The size of the record being dropped as far as its headers have announced, and how far
+    /// it may go before the stream is given up on (twice the larger of ``maximumRecordSize``
+    /// and the record's own limit): a peer may not keep a connection busy with one endless
+    /// record.
+    private var skipped = 0
+    private var skipAllowance = 0
+    /// Set when an oversized record already announced more than may be dropped: the next
+    /// decode throws it, once the record's call has been told.
+    private var pendingFailure: RecordTooLarge?
 
     /// The room made for an incomplete fragment before much of it has arrived; past that, up
     /// to eight times the bytes buffered.
@@ -92,48 +109,153 @@ public struct RecordMarkingDecoder: ByteToMessageDecoder {
     public mutating func decodeRecord(from buffer: inout ByteBuffer, inputIsShared: Bool = false) throws
         -> ByteBuffer?
     {
+        switch try decode(from: &buffer, inputIsShared: inputIsShared, perRecord: false, limit: { _ in 0 }) {
+        case .record(let record): return record
+        case .oversized, nil: return nil  // not reached: without a limit function, oversize throws
+        }
+    }
+
+    /// What ``decodeReply(from:inputIsShared:limit:)`` found in the stream.
+    package enum ReplyEvent {
+        /// A whole record.
+        case record(ByteBuffer)
+        /// A record larger than its limit. Its bytes are dropped as they come, never buffered,
+        /// and the records after it are read as usual.
+        case oversized(xid: UInt32?, size: Int, limit: Int)
+    }
+
+    /// Takes one whole reply record out of `buffer`, as ``decodeRecord(from:inputIsShared:)``
+    /// does, but with a limit for each record: `limit` is asked once per record, with the xid its
+    /// first four bytes carry (or `nil` if its first fragment is shorter), as soon as those bytes
+    /// have come. A record over its limit is reported once and then skipped without being
+    /// buffered, so a client's call can fail alone while the connection carries on. A record
+    /// that announces more than twice the larger of ``maximumRecordSize`` and its limit (a
+    /// 2 GiB fragment header, fragments without end) is reported, and the next decode throws
+    /// ``RecordTooLarge``: the connection must then be closed.
+    package mutating func decodeReply(
+        from buffer: inout ByteBuffer, inputIsShared: Bool, limit: (_ xid: UInt32?) -> Int
+    ) throws -> ReplyEvent? {
+        try decode(from: &buffer, inputIsShared: inputIsShared, perRecord: true, limit: limit)
+    }
+
+    @inline(__always)
+    private mutating func decode(
+        from buffer: inout ByteBuffer, inputIsShared: Bool, perRecord: Bool, limit: (_ xid: UInt32?) -> Int
+    ) throws -> ReplyEvent? {
+        if let pendingFailure {
+            throw pendingFailure
+        }
         while true {
-            guard let header = buffer.getInteger(at: buffer.readerIndex + scanned, endianness: .big, as: UInt32.self)
-            else {
+            if skipping {
+                // Dropping an oversized record: its bytes go as they come.
+                let dropped = min(skipRemaining, buffer.readableBytes)
+                buffer.moveReaderIndex(forwardBy: dropped)
+                skipRemaining -= dropped
+                if skipRemaining > 0 { return nil }
+                if skipIsLast {
+                    skipping = false
+                    fragments = 0
+                    continue
+                }
+                guard let header = buffer.readInteger(endianness: .big, as: UInt32.self) else { return nil }
+                fragments += 1
+                if fragments > maximumFragmentCount {
+                    throw TooManyFragments(maximum: maximumFragmentCount)
+                }
+                skipRemaining = Int(header & ~RecordMarking.lastFragmentBit)
+                skipIsLast = header & RecordMarking.lastFragmentBit != 0
+                skipped += skipRemaining
+                if skipped > skipAllowance {
+                    throw RecordTooLarge(size: skipped, maximum: skipAllowance)
+                }
+                continue
+            }
+            let start = buffer.readerIndex + scanned
+            guard let header = buffer.getInteger(at: start, endianness: .big, as: UInt32.self) else {
                 return nil
             }
             let length = Int(header & ~RecordMarking.lastFragmentBit)
             let isLast = header & RecordMarking.lastFragmentBit != 0
-            if length > maximumRecordSize - payload {
-                throw RecordTooLarge(size: payload + length, maximum: maximumRecordSize)
-            }
             if fragments >= maximumFragmentCount {
                 throw TooManyFragments(maximum: maximumFragmentCount)
             }
+            let recordMaximum: Int
+            if perRecord {
+                if let known = recordLimit {
+                    recordMaximum = known
+                } else if length < 4 {
+                    recordMaximum = limit(nil)
+                    recordLimit = recordMaximum
+                } else if let xid = buffer.getInteger(at: start + 4, endianness: .big, as: UInt32.self) {
+                    recordXID = xid
+                    recordMaximum = limit(xid)
+                    recordLimit = recordMaximum
+                } else {
+                    // The xid has not come yet: wait for it, keeping room as for any fragment.
+                    reserve(missing: 4 + length - (buffer.readableBytes - scanned), in: &buffer, inputIsShared)
+                    return nil
+                }
+                if length > recordMaximum - payload {
+                    let event = ReplyEvent.oversized(xid: recordXID, size: payload + length, limit: recordMaximum)
+                    // The fragments kept and this header go now, the rest as it comes.
+                    buffer.moveReaderIndex(forwardBy: scanned + 4)
+                    skipping = true
+                    skipRemaining = length
+                    skipIsLast = isLast
+                    skipped = payload + length
+                    let larger = max(maximumRecordSize, recordMaximum)
+                    skipAllowance = larger > Int.max / 2 ? Int.max : 2 * larger
+                    if skipped > skipAllowance {
+                        pendingFailure = RecordTooLarge(size: skipped, maximum: skipAllowance)
+                    }
+                    fragments += 1
+                    scanned = 0
+                    payload = 0
+                    recordLimit = nil
+                    recordXID = nil
+                    return event
+                }
+            } else if length > maximumRecordSize - payload {
+                throw RecordTooLarge(size: payload + length, maximum: maximumRecordSize)
+            }
             let missing = 4 + length - (buffer.readableBytes - scanned)
             guard missing <= 0 else {
-                // Make room for the rest of the fragment at once rather than growing the buffer
-                // step by step as reads arrive, but only as far as the bytes that have come
-                // justify: a bare header announcing a fragment at the record limit reserves
-                // 64 KiB, not the limit.
-                let justified = max(Self.initialReservation, 8 * buffer.readableBytes)
-                let wanted = min(missing, justified)
-                if inputIsShared || buffer.writableBytes < wanted {
-                    // Into a buffer of its own, holding only the readable bytes: growing the
-                    // given one would copy its storage from the start of its slice, which for a
-                    // shared receive buffer means bytes already read and capacity never written
-                    // (up to a whole 1 MiB read buffer for a few hundred kilobytes kept).
-                    var grown = ByteBufferAllocator().buffer(capacity: buffer.readableBytes + wanted)
-                    grown.writeImmutableBuffer(buffer)
-                    buffer = grown
-                }
+                reserve(missing: missing, in: &buffer, inputIsShared)
                 return nil
             }
             if isLast && fragments == 0 {
                 buffer.moveReaderIndex(forwardBy: 4)
-                return buffer.readSlice(length: length)!
+                recordLimit = nil
+                recordXID = nil
+                return .record(buffer.readSlice(length: length)!)
             }
             scanned += 4 + length
             payload += length
             fragments += 1
             if isLast {
-                return joinFragments(in: &buffer)
+                recordLimit = nil
+                recordXID = nil
+                return .record(joinFragments(in: &buffer))
             }
+        }
+    }
+
+    /// Makes room for the `missing` bytes of the fragment `buffer` ends in.
+    ///
+    /// Room is made at once rather than step by step as reads arrive, but only as far as the
+    /// bytes that have come justify: a bare header announcing a fragment at the record limit
+    /// reserves 64 KiB, not the limit.
+    private func reserve(missing: Int, in buffer: inout ByteBuffer, _ inputIsShared: Bool) {
+        let justified = max(Self.initialReservation, 8 * buffer.readableBytes)
+        let wanted = min(missing, justified)
+        if inputIsShared || buffer.writableBytes < wanted {
+            // Into a buffer of its own, holding only the readable bytes: growing the given one
+            // would copy its storage from the start of its slice, which for a shared receive
+            // buffer means bytes already read and capacity never written (up to a whole 1 MiB
+            // read buffer for a few hundred kilobytes kept).
+            var grown = ByteBufferAllocator().buffer(capacity: buffer.readableBytes + wanted)
+            grown.writeImmutableBuffer(buffer)
+            buffer = grown
         }
     }
 
@@ -179,6 +301,10 @@ public struct RecordMarkingDecoder: ByteToMessageDecoder {
         scanned = 0
         payload = 0
         fragments = 0
+        recordLimit = nil
+        recordXID = nil
+        skipping = false
+        skipRemaining = 0
         return .needMoreData
     }
 }

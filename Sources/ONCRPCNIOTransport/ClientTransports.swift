@@ -31,7 +31,10 @@ public struct RPCServerAddress: Sendable {
 public final class TCPClientTransport: RPCClientTransport {
     /// Connection settings.
     public struct Configuration: Sendable {
-        /// The largest reply record accepted.
+        /// The largest reply record accepted, unless a call sets its own
+        /// (``RPCCallOptions/maximumReplySize``). A larger reply fails its call with
+        /// ``RPCError/Code-swift.enum/replyTooLarge`` before its bytes are buffered; the
+        /// connection carries on.
         public var maximumRecordSize: Int
         /// The largest fragment sent. By default a call goes as one fragment, as the Linux
         /// kernel's client sends it, so the server has nothing to join.
@@ -39,9 +42,9 @@ public final class TCPClientTransport: RPCClientTransport {
         /// How long connecting may take.
         public var connectTimeout: Duration
 
-        /// Creates settings (defaults: 16 MiB records, each call in one fragment, 10 s to connect).
+        /// Creates settings (defaults: 4 MiB replies, each call in one fragment, 10 s to connect).
         public init(
-            maximumRecordSize: Int = 16 << 20,
+            maximumRecordSize: Int = 4 << 20,
             maximumFragmentSize: Int = RecordMarking.maximumFragmentSize,
             connectTimeout: Duration = .seconds(10)
         ) {

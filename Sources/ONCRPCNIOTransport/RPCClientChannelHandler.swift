@@ -102,6 +102,8 @@ final class RPCStreamClientHandler: ChannelDuplexHandler, RPCCallSink {
         var reply: ReplyReceiver
         var deadline: NIODeadline
         var timeout: Duration
+        /// The largest reply record accepted for the call.
+        var maximumReplySize: Int
     }
 
     private var pending = XIDTable<Pending>()
@@ -110,6 +112,9 @@ final class RPCStreamClientHandler: ChannelDuplexHandler, RPCCallSink {
     private let logger: Logger
     /// Reply records, reassembled from the bytes read.
     private var records: RecordReader
+    /// The largest reply record accepted for a call that sets no limit of its own, and for a
+    /// record whose xid is not known.
+    private let maximumRecordSize: Int
     private let maximumFragmentSize: Int
     /// Whether a flush has been put off to the end of the event loop's current batch of tasks.
     private var flushScheduled = false
@@ -124,6 +129,7 @@ final class RPCStreamClientHandler: ChannelDuplexHandler, RPCCallSink {
 
     init(maximumRecordSize: Int, maximumFragmentSize: Int, logger: Logger) {
         self.records = RecordReader(maximumRecordSize: maximumRecordSize)
+        self.maximumRecordSize = maximumRecordSize
         self.maximumFragmentSize = maximumFragmentSize
         self.logger = logger
     }
@@ -134,9 +140,12 @@ final class RPCStreamClientHandler: ChannelDuplexHandler, RPCCallSink {
 
     /// Registers `call` and writes it, record-marked (not flushed).
     func write(_ call: consuming OutstandingCall, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
-        let deadline = NIODeadline.now() + TimeAmount(call.options.timeout)
+        let deadline = context.eventLoop.now + TimeAmount(call.options.timeout)
         let replaced = pending.updateValue(
-            Pending(reply: call.reply, deadline: deadline, timeout: call.options.timeout), forKey: call.xid)
+            Pending(
+                reply: call.reply, deadline: deadline, timeout: call.options.timeout,
+                maximumReplySize: call.options.maximumReplySize ?? maximumRecordSize),
+            forKey: call.xid)
         replaced?.reply.fail(RPCError(code: .invalidReply, message: "another call took over xid \(call.xid)"))
         setExpiry(at: deadline, on: context.eventLoop)
         // The call is done with but for its message, which goes to framing unshared.
@@ -193,7 +202,7 @@ final class RPCStreamClientHandler: ChannelDuplexHandler, RPCCallSink {
     /// Fails the calls whose deadline has passed and sets the timer for the next one.
     private func expireDueCalls(on eventLoop: any EventLoop) {
         expiry = nil
-        let now = NIODeadline.now()
+        let now = eventLoop.now
         let (due, next) = splitByTime(pending, now: now) { $0.deadline }
         for xid in due {
             guard let entry = pending.removeValue(forKey: xid) else { continue }
@@ -205,10 +214,25 @@ final class RPCStreamClientHandler: ChannelDuplexHandler, RPCCallSink {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // A call whose reply is over its limit is failed after the read, once it is known
+        // whether the connection goes on.
+        var refused: [(xid: UInt32?, size: Int, limit: Int)] = []
         do {
-            try records.read(unwrapInboundIn(data)) { record in receive(record) }
+            try records.readReplies(
+                unwrapInboundIn(data),
+                limit: { xid in xid.flatMap { pending[$0]?.maximumReplySize } ?? maximumRecordSize },
+                oversized: { xid, size, limit in refused.append((xid, size, limit)) },
+                { record in receive(record) })
         } catch {
+            let calls = refused.compactMap { entry in entry.xid.flatMap { pending.removeValue(forKey: $0) } }
             errorCaught(context: context, error: error)
+            for (call, entry) in zip(calls, refused) {
+                call.reply.fail(Self.replyTooLarge(xid: entry.xid ?? 0, size: entry.size, limit: entry.limit))
+            }
+            return
+        }
+        for entry in refused {
+            refuse(xid: entry.xid, size: entry.size, limit: entry.limit)
         }
     }
 
@@ -222,7 +246,32 @@ final class RPCStreamClientHandler: ChannelDuplexHandler, RPCCallSink {
             logger.debug("dropping a reply with an unknown xid", metadata: ["xid": "\(xid)"])
             return
         }
+        // A record whose first fragment was too short to carry its xid was held to the
+        // connection's limit, not its call's: it is checked against the call's now.
+        guard record.readableBytes <= entry.maximumReplySize else {
+            entry.reply.fail(Self.replyTooLarge(xid: xid, size: record.readableBytes, limit: entry.maximumReplySize))
+            return
+        }
         entry.reply.succeed(record)
+    }
+
+    /// Fails the call a record too large for it replies to (the record's bytes are dropped as
+    /// they come; the connection carries on).
+    private func refuse(xid: UInt32?, size: Int, limit: Int) {
+        guard let xid, let entry = pending.removeValue(forKey: xid) else {
+            logger.debug(
+                "dropping an oversized record that answers no call",
+                metadata: ["bytes": "\(size)", "limit": "\(limit)"])
+            return
+        }
+        entry.reply.fail(Self.replyTooLarge(xid: xid, size: size, limit: limit))
+    }
+
+    static func replyTooLarge(xid: UInt32, size: Int, limit: Int) -> RPCError {
+        RPCError(
+            code: .replyTooLarge,
+            message: "the reply to xid \(xid) is at least \(size) bytes, over the limit of \(limit)"
+                + " (raise it with RPCCallOptions.maximumReplySize)")
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -232,17 +281,28 @@ final class RPCStreamClientHandler: ChannelDuplexHandler, RPCCallSink {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         logger.debug("closing the connection after an error", metadata: ["error": "\(error)"])
-        failAll(RPCError(code: .connectionClosed, message: "the connection failed", cause: error))
+        // The channel is closed before its callers hear of it, so that a caller that goes on
+        // to make another call finds it closed and connects again.
+        let calls = takeAll()
         context.close(promise: nil)
+        let failure = RPCError(code: .connectionClosed, message: "the connection failed", cause: error)
+        for call in calls {
+            call.value.reply.fail(failure)
+        }
     }
 
     private func failAll(_ error: RPCError) {
+        for call in takeAll() {
+            call.value.reply.fail(error)
+        }
+    }
+
+    /// Takes every call in flight out of the table, and stops the timer.
+    private func takeAll() -> [(xid: UInt32, value: Pending)] {
         let calls = pending.removeAll()
         expiry?.timer.cancel()
         expiry = nil
-        for call in calls {
-            call.value.reply.fail(error)
-        }
+        return calls
     }
 }
 
@@ -270,6 +330,8 @@ final class RPCDatagramClientHandler: ChannelDuplexHandler, RPCCallSink {
         /// The wait after the next transmission.
         var interval: Duration
         var transmissions: Int
+        /// The largest reply accepted (a datagram is never more than 64 KiB anyway).
+        var maximumReplySize: Int
     }
 
     private var pending = XIDTable<Pending>()
@@ -289,14 +351,15 @@ final class RPCDatagramClientHandler: ChannelDuplexHandler, RPCCallSink {
 
     /// Registers `call` and writes its datagram (not flushed).
     func write(_ call: consuming OutstandingCall, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
-        let now = NIODeadline.now()
+        let now = context.eventLoop.now
         let retransmit = call.options.retransmit
         let deadline = now + TimeAmount(call.options.timeout)
         let message = call.message.joined
         let entry = Pending(
             reply: call.reply, message: message, retransmit: retransmit, timeout: call.options.timeout,
             deadline: deadline, due: min(now + TimeAmount(retransmit.initialInterval), deadline),
-            interval: retransmit.interval(after: retransmit.initialInterval), transmissions: 1)
+            interval: retransmit.interval(after: retransmit.initialInterval), transmissions: 1,
+            maximumReplySize: call.options.maximumReplySize ?? Int.max)
         let replaced = pending.updateValue(entry, forKey: call.xid)
         replaced?.reply.fail(RPCError(code: .invalidReply, message: "another call took over xid \(call.xid)"))
         setExpiry(at: entry.due, context: context)
@@ -319,7 +382,7 @@ final class RPCDatagramClientHandler: ChannelDuplexHandler, RPCCallSink {
     /// for the next one.
     private func transmitDueCalls(context: ChannelHandlerContext) {
         expiry = nil
-        let now = NIODeadline.now()
+        let now = context.eventLoop.now
         var (due, next) = splitByTime(pending, now: now) { $0.due }
         var sent = false
         for xid in due {
@@ -360,6 +423,12 @@ final class RPCDatagramClientHandler: ChannelDuplexHandler, RPCCallSink {
         }
         guard let entry = pending.removeValue(forKey: xid) else {
             logger.debug("dropping a reply with an unknown xid", metadata: ["xid": "\(xid)"])
+            return
+        }
+        guard record.readableBytes <= entry.maximumReplySize else {
+            entry.reply.fail(
+                RPCStreamClientHandler.replyTooLarge(
+                    xid: xid, size: record.readableBytes, limit: entry.maximumReplySize))
             return
         }
         entry.reply.succeed(record)

@@ -1,4 +1,14 @@
 /// Limits and strictness for decoding XDR from an untrusted peer.
+///
+/// These are the limits on hostile input, in one place. Servers decode arguments with them
+/// (`RPCServer`'s and `RPCDispatcher`'s `decodingOptions`), and clients decode results with them
+/// (`RPCClient.decodingOptions`, `withRPCClient(transport:defaultOptions:decodingOptions:_:)`),
+/// generated stubs included. Every length and count read is checked against its declared bound
+/// and the bytes left before anything is allocated; linked lists are decoded iteratively, each
+/// node charged to ``maximumAllocation``. The record limits sit in the transports: 4 MiB by
+/// default on both sides (`TCPServerTransport.Configuration.maximumRecordSize`,
+/// `TCPClientTransport.Configuration.maximumRecordSize`, and per call
+/// `RPCCallOptions.maximumReplySize`), and verifiers and credentials hold at most 400 bytes.
 public struct XDRDecodingOptions: Sendable, Hashable {
     /// Reject padding bytes that are not zero. RFC 4506 says they are zero; most decoders
     /// (libtirpc among them) do not check, so the default is lenient.

@@ -266,3 +266,104 @@ struct RecordMarkingTests {
         #expect(written.first.map(Self.baseAddress) != Self.baseAddress(kept))
     }
 }
+
+/// Reply records with a limit per record: one over its limit is reported once, dropped as its
+/// bytes come, and the records after it read as usual.
+@Suite("Record marking with a limit per reply record")
+struct ReplyRecordLimitTests {
+    /// A record whose first four bytes are `xid`, `size` bytes in all.
+    static func record(xid: UInt32, size: Int, fill: UInt8) -> [UInt8] {
+        var bytes = withUnsafeBytes(of: xid.bigEndian, Array.init)
+        bytes += Array(repeating: fill, count: size - 4)
+        return bytes
+    }
+
+    /// Everything `decodeReply` reports for `stream` fed in pieces of `piece` bytes.
+    static func events(
+        _ stream: ByteBuffer, piece: Int, maximum: Int = 100, limit: @escaping (UInt32?) -> Int
+    ) throws -> [String] {
+        var decoder = RecordMarkingDecoder(maximumRecordSize: maximum)
+        var buffer = ByteBuffer()
+        var events: [String] = []
+        var rest = stream
+        while rest.readableBytes > 0 {
+            var next = rest.readSlice(length: min(piece, rest.readableBytes))!
+            buffer.writeBuffer(&next)
+            while let event = try decoder.decodeReply(from: &buffer, inputIsShared: false, limit: limit) {
+                switch event {
+                case .record(let record):
+                    events.append("record \(record.readableBytes) \(record.getInteger(at: record.readerIndex) as UInt32? ?? 0)")
+                case .oversized(let xid, let size, let limit):
+                    events.append("oversized \(xid.map(String.init) ?? "-") \(size) \(limit)")
+                }
+            }
+            buffer.discardReadBytes()
+        }
+        return events
+    }
+
+    @Test func anOversizedRecordIsSkippedAndTheNextOneRead() throws {
+        var stream = ByteBuffer()
+        RecordMarking.frame(
+            ByteBuffer(bytes: Self.record(xid: 7, size: 150, fill: 0xEE)), into: &stream, maximumFragmentSize: 40)
+        RecordMarking.frame(ByteBuffer(bytes: Self.record(xid: 8, size: 20, fill: 1)), into: &stream, maximumFragmentSize: 40)
+        for piece in [1, 3, 7, 64, 1000] {
+            let events = try Self.events(stream, piece: piece) { xid in xid == 7 ? 60 : 100 }
+            // Reported when the running size first passes 60: at the second 40-byte fragment.
+            #expect(events == ["oversized 7 80 60", "record 20 8"], "piece \(piece)")
+        }
+    }
+
+    @Test func theLimitComesFromTheRecordsXID() throws {
+        var stream = ByteBuffer()
+        RecordMarking.frame(ByteBuffer(bytes: Self.record(xid: 1, size: 90, fill: 2)), into: &stream, maximumFragmentSize: 1000)
+        RecordMarking.frame(ByteBuffer(bytes: Self.record(xid: 2, size: 90, fill: 3)), into: &stream, maximumFragmentSize: 1000)
+        let events = try Self.events(stream, piece: 5) { xid in xid == 2 ? 100 : 50 }
+        #expect(events == ["oversized 1 90 50", "record 90 2"])
+    }
+
+    @Test func aFirstFragmentShorterThanAnXIDAsksWithoutOne() throws {
+        var stream = ByteBuffer()
+        stream.writeInteger(UInt32(2))
+        stream.writeBytes([9, 9])
+        stream.writeInteger(UInt32(10) | RecordMarking.lastFragmentBit)
+        stream.writeRepeatingByte(4, count: 10)
+        let events = try Self.events(stream, piece: 1) { xid in xid == nil ? 8 : 100 }
+        #expect(events == ["oversized - 12 8"])
+    }
+
+    @Test func aRecordAnnouncingMoreThanTwiceTheLimitEndsTheStream() throws {
+        var stream = ByteBuffer()
+        stream.writeInteger(UInt32(0x7FFF_FFFF))
+        stream.writeInteger(UInt32(5))
+        stream.writeRepeatingByte(0, count: 8)
+        var decoder = RecordMarkingDecoder(maximumRecordSize: 100)
+        let event = try decoder.decodeReply(from: &stream, inputIsShared: false) { _ in 100 }
+        guard case .oversized(5, 0x7FFF_FFFF, 100)? = event else {
+            Issue.record("expected the record to be reported, got \(String(describing: event))")
+            return
+        }
+        #expect(throws: RecordMarkingDecoder.RecordTooLarge.self) {
+            _ = try decoder.decodeReply(from: &stream, inputIsShared: false) { _ in 100 }
+        }
+    }
+
+    @Test func droppedFragmentsWithoutEndStopAtTwiceTheLimit() throws {
+        var decoder = RecordMarkingDecoder(maximumRecordSize: 100)
+        var stream = ByteBuffer()
+        stream.writeInteger(UInt32(30))
+        stream.writeInteger(UInt32(1))
+        stream.writeRepeatingByte(0, count: 26)
+        var reported = 0
+        #expect(throws: RecordMarkingDecoder.RecordTooLarge.self) {
+            for _ in 0..<100 {
+                while let event = try decoder.decodeReply(from: &stream, inputIsShared: false, limit: { _ in 50 }) {
+                    if case .oversized = event { reported += 1 }
+                }
+                stream.writeInteger(UInt32(30))
+                stream.writeRepeatingByte(0, count: 30)
+            }
+        }
+        #expect(reported == 1)
+    }
+}
