@@ -129,13 +129,19 @@ struct RPCInfo: AsyncParsableCommand {
         text.count >= width ? text : String(repeating: " ", count: width - text.count) + text
     }
 
+    /// The largest reply accepted from rpcbind: a table of a million entries fits, and a server
+    /// sending more is cut off before its reply is buffered.
+    static let maximumReplySize = 128 << 20
+
     /// Runs `body` with a client of the rpcbind at `host`, or fails as rpcinfo does.
     static func withRPCBind<T: Sendable>(
         host: String, over transport: RPCBindClient.Transport = .tcp, what: String = "rpcbind",
         _ body: (RPCBindClient) async throws -> T
     ) async throws -> T {
         do {
-            return try await withRPCBindClient(host: host, over: transport, body)
+            return try await withRPCBindClient(
+                host: host, over: transport,
+                options: RPCCallOptions(timeout: .seconds(30), maximumReplySize: maximumReplySize), body)
         } catch let error as RPCError {
             throw Failure(message: "rpcinfo: can't contact \(what): RPC: \(error.message)")
         }
@@ -178,20 +184,9 @@ struct RPCInfo: AsyncParsableCommand {
     /// `-s`: one line per program, its versions and netids.
     static func conciseTable(host: String) async throws -> String {
         let mappings = try await withRPCBind(host: host) { try await $0.mappings() }
-        // As rpcinfo: programs in order of appearance; each new version and netid is put in front.
-        var programs: [(program: UInt32, versions: [UInt32], netids: [String], owner: String)] = []
-        for mapping in mappings {
-            if let index = programs.firstIndex(where: { $0.program == mapping.rProg }) {
-                if !programs[index].versions.contains(mapping.rVers) {
-                    programs[index].versions.insert(mapping.rVers, at: 0)
-                }
-                if !programs[index].netids.contains(mapping.rNetid) {
-                    programs[index].netids.insert(mapping.rNetid, at: 0)
-                }
-            } else {
-                programs.append((mapping.rProg, [mapping.rVers], [mapping.rNetid], mapping.rOwner))
-            }
-        }
+        // As rpcinfo: programs in order of appearance, each version and netid registered later
+        // in front; grouped in one pass, however long the table.
+        let programs = RPCBindProgramSummary.summaries(of: mappings)
         var text = "   program version(s) netid(s)                         service     owner\n"
         for entry in programs {
             text += padLeft(String(entry.program), 10) + "  "
