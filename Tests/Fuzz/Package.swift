@@ -82,6 +82,18 @@ let package = Package(
             ],
             swiftSettings: swift6
         ),
+        // The client's reply path: bytes from a server over TCP or UDP, calls in flight.
+        .executableTarget(
+            name: "FuzzClientReplies",
+            dependencies: [
+                "CLibFuzzer",
+                .product(name: "ONCRPC", package: "swift-oncrpc"),
+                .product(name: "ONCRPCNIOTransport", package: "swift-oncrpc"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ],
+            swiftSettings: swift6
+        ),
         // The .x front end and the Swift generator on arbitrary text.
         .executableTarget(
             name: "FuzzXDRLanguage",
