@@ -6,6 +6,11 @@ public import XDR
 /// and turns every reply status into a result or an ``RPCError``.
 ///
 /// It is a value that many tasks may use at once; on TCP their calls share one connection.
+///
+/// A call whose task is cancelled fails at once with `CancellationError` (with the NIO
+/// transports): it leaves the table of calls in flight, is not sent again over UDP, and a reply
+/// that comes later is dropped; the connection carries on with the other calls. A call made in
+/// a task already cancelled is not sent.
 /// Get one from ``withRPCClient(transport:defaultOptions:_:)``, which runs the transport for the
 /// scope of a closure.
 ///

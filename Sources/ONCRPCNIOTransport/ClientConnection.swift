@@ -137,6 +137,10 @@ final class ClientConnection: Sendable {
             connected = try await self.channel()
         }
         let channel = connected.channel
+        // A call made in a cancelled task is not sent at all.
+        if Task.isCancelled {
+            throw CancellationError()
+        }
         if channel.eventLoop.inEventLoop, channel.isActive {
             // On the channel's own thread an active channel cannot close before the handler
             // registers the call, and from then on the handler completes it, once, whatever
@@ -145,19 +149,47 @@ final class ClientConnection: Sendable {
             // The message is moved into the call, not copied: unshared, it gets its
             // record-marking header in place.
             var message = Optional(consume call)
-            return try await withUnsafeThrowingContinuation { continuation in
-                connected.sink.send(
-                    OutstandingCall(
-                        xid: xid, message: message.take()!, options: options, reply: .continuation(continuation)),
-                    context: connected.context)
+            return try await withTaskCancellationHandler {
+                try await withUnsafeThrowingContinuation { continuation in
+                    connected.sink.send(
+                        OutstandingCall(
+                            xid: xid, message: message.take()!, options: options,
+                            reply: .continuation(continuation)),
+                        context: connected.context)
+                    // A cancellation that came before the call was registered queued its
+                    // cancel too early (the operation may have waited for the loop behind it):
+                    // queue another, behind the registration.
+                    if Task.isCancelled {
+                        channel.eventLoop.execute { connected.sink.cancel(xid: xid) }
+                    }
+                }
+            } onCancel: {
+                // Queued on the loop; the handler drops the call unless its reply came first.
+                channel.eventLoop.execute {
+                    connected.sink.cancel(xid: xid)
+                }
             }
         }
         let promise = channel.eventLoop.makePromise(of: ByteBuffer.self)
         let outstanding = OutstandingCall(xid: xid, message: call, options: options, reply: .promise(promise))
-        channel.writeAndFlush(outstanding).whenFailure { error in
-            promise.fail(RPCError(code: sendFailure, message: "the call could not be sent: \(error)", cause: error))
+        return try await withTaskCancellationHandler {
+            channel.writeAndFlush(outstanding).whenFailure { error in
+                promise.fail(RPCError(code: sendFailure, message: "the call could not be sent: \(error)", cause: error))
+            }
+            if Task.isCancelled {
+                // Behind the write, so the handler finds the call to drop.
+                channel.eventLoop.execute { connected.sink.cancel(xid: xid) }
+            }
+            return try await promise.futureResult.get()
+        } onCancel: {
+            channel.eventLoop.execute {
+                // The handler drops the call (no retransmission, a late reply ignored); the
+                // promise fails here too in case the cancellation overtook the call's write
+                // (a promise completed twice keeps its first result).
+                connected.sink.cancel(xid: xid)
+                promise.fail(CancellationError())
+            }
         }
-        return try await promise.futureResult.get()
     }
 
     /// Closes the channel; later calls fail with ``RPCError/Code-swift.enum/shutdown``.

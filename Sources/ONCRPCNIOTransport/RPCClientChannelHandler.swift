@@ -56,6 +56,9 @@ enum ReplyReceiver {
 protocol RPCCallSink: ChannelOutboundHandler, SendableMetatype {
     /// Registers `call` and writes its bytes (not flushed).
     func write(_ call: consuming OutstandingCall, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?)
+    /// Drops the call `xid` if it is still in flight and fails it with `CancellationError`:
+    /// its task was cancelled. A reply that comes later is dropped as one to an unknown xid.
+    func cancel(xid: UInt32)
 }
 
 extension RPCCallSink {
@@ -255,6 +258,10 @@ final class RPCStreamClientHandler: ChannelDuplexHandler, RPCCallSink {
         entry.reply.succeed(record)
     }
 
+    func cancel(xid: UInt32) {
+        pending.removeValue(forKey: xid)?.reply.fail(CancellationError())
+    }
+
     /// Fails the call a record too large for it replies to (the record's bytes are dropped as
     /// they come; the connection carries on).
     private func refuse(xid: UInt32?, size: Int, limit: Int) {
@@ -432,6 +439,11 @@ final class RPCDatagramClientHandler: ChannelDuplexHandler, RPCCallSink {
             return
         }
         entry.reply.succeed(record)
+    }
+
+    func cancel(xid: UInt32) {
+        // Out of the table, so it is not sent again.
+        pending.removeValue(forKey: xid)?.reply.fail(CancellationError())
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -8,6 +8,8 @@ import XDR
 enum HostileAnswer: Sendable {
     /// One reply message: over TCP in one last fragment, over UDP as a datagram.
     case record(ByteBuffer)
+    /// One reply message as `record` sends it, after a delay.
+    case recordAfter(TimeAmount, ByteBuffer)
     /// Each buffer is sent after its delay (counted from the one before), as it is.
     case writes([(delay: TimeAmount, bytes: ByteBuffer)])
     /// Non-final fragments of `size` bytes, one every `interval`, at most `count` of them; the
@@ -22,6 +24,8 @@ enum HostileAnswer: Sendable {
 /// go as they are (the script does its own record marking); over UDP each buffer is a datagram.
 struct HostileServer: Sendable {
     typealias Script = @Sendable (_ index: Int, _ xid: UInt32) -> HostileAnswer
+    /// A script given each call message whole.
+    typealias CallScript = @Sendable (_ index: Int, _ call: ByteBuffer) -> HostileAnswer
 
     let tcpPort: Int
     let udpPort: Int
@@ -59,6 +63,14 @@ func withHostileServer<T>(
     _ script: @escaping HostileServer.Script,
     _ body: (HostileServer) async throws -> T
 ) async throws -> T {
+    try await withHostileServer(calls: { index, call in script(index, call.getInteger(at: call.readerIndex)!) }, body)
+}
+
+/// Runs a hostile server on loopback TCP and UDP for `body`, its script given each call whole.
+func withHostileServer<T>(
+    calls script: @escaping HostileServer.CallScript,
+    _ body: (HostileServer) async throws -> T
+) async throws -> T {
     let group = MultiThreadedEventLoopGroup.singleton
     let tcp = try await ServerBootstrap(group: group)
         .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -93,12 +105,12 @@ private final class HostileStreamHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    let script: HostileServer.Script
+    let script: HostileServer.CallScript
     var decoder = RecordMarkingDecoder(maximumRecordSize: 1 << 20)
     var buffered = ByteBuffer()
     var index = 0
 
-    init(script: @escaping HostileServer.Script) {
+    init(script: @escaping HostileServer.CallScript) {
         self.script = script
     }
 
@@ -106,8 +118,8 @@ private final class HostileStreamHandler: ChannelInboundHandler {
         var bytes = unwrapInboundIn(data)
         buffered.writeBuffer(&bytes)
         while let record = try? decoder.decodeRecord(from: &buffered) {
-            guard let xid = record.getInteger(at: record.readerIndex, as: UInt32.self) else { continue }
-            let answer = script(index, xid)
+            guard record.readableBytes >= 4 else { continue }
+            let answer = script(index, record)
             index += 1
             perform(answer, context: context)
         }
@@ -120,6 +132,14 @@ private final class HostileStreamHandler: ChannelInboundHandler {
             return
         case .record(let record):
             context.writeAndFlush(wrapOutboundOut(HostileServer.framed(record)), promise: nil)
+        case .recordAfter(let delay, let record):
+            let framed = HostileServer.framed(record)
+            context.eventLoop.scheduleTask(in: delay) {
+                let context = loopBound.value
+                if context.channel.isActive {
+                    context.writeAndFlush(NIOAny(framed), promise: nil)
+                }
+            }
         case .writes(let writes):
             var delay = TimeAmount.zero
             for (wait, bytes) in writes {
@@ -160,21 +180,22 @@ private final class HostileDatagramHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
     typealias OutboundOut = AddressedEnvelope<ByteBuffer>
 
-    let script: HostileServer.Script
+    let script: HostileServer.CallScript
     var index = 0
 
-    init(script: @escaping HostileServer.Script) {
+    init(script: @escaping HostileServer.CallScript) {
         self.script = script
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
-        guard let xid = envelope.data.getInteger(at: envelope.data.readerIndex, as: UInt32.self) else { return }
-        let answer = script(index, xid)
+        guard envelope.data.readableBytes >= 4 else { return }
+        let answer = script(index, envelope.data)
         index += 1
         let writes: [(delay: TimeAmount, bytes: ByteBuffer)]
         switch answer {
         case .record(let record): writes = [(.zero, record)]
+        case .recordAfter(let delay, let record): writes = [(delay, record)]
         case .writes(let list): writes = list
         case .endlessFragments, .silence: return
         }
