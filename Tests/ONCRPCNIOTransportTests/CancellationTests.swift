@@ -43,7 +43,9 @@ struct CancellationTests {
         }
     }
 
-    /// The script: procedure 1 is never answered, procedure 2 is answered after 300 ms, any
+    /// The script: procedure 1 is never answered, procedure 2 is answered after 1.5 s (long
+    /// enough that a cancellation 50 ms after the call cannot meet its reply even on a loaded
+    /// machine, where both could reach the event loop in one tick), any
     /// other at once. It counts the datagrams and records of procedure 1 it has seen.
     final class Script: Sendable {
         let silentCalls = Atomic<Int>(0)
@@ -54,7 +56,7 @@ struct CancellationTests {
                 silentCalls.add(1, ordering: .relaxed)
                 return .silence
             case 2:
-                return .recordAfter(.milliseconds(300), HostileServer.stringReply(xid: xid, "late"))
+                return .recordAfter(.milliseconds(1500), HostileServer.stringReply(xid: xid, "late"))
             default:
                 return .record(HostileServer.stringReply(xid: xid, "prompt"))
             }
@@ -108,8 +110,8 @@ struct CancellationTests {
                 try await Task.sleep(for: .milliseconds(50))
                 late.cancel()
                 await expectCancelled(late)
-                // Its reply comes 300 ms after the call, to an xid no longer in flight.
-                try await Task.sleep(for: .milliseconds(400))
+                // Its reply comes 1.5 s after the call, to an xid no longer in flight.
+                try await Task.sleep(for: .milliseconds(1700))
                 let prompt = try await Task(executorPreference: executor) {
                     try await Self.call(client, procedure: 3)
                 }.value

@@ -15,10 +15,10 @@ struct HostileServerTests {
 
     /// Calls procedure 1 over `kind` and returns its string result.
     func call(
-        _ client: RPCClient, timeout: Duration = .seconds(10), maximumReplySize: Int? = nil
+        _ client: RPCClient, procedure: UInt32 = 1, timeout: Duration = .seconds(10), maximumReplySize: Int? = nil
     ) async throws -> String {
         try await client.call(
-            program: Self.program, version: 1, procedure: 1, arguments: XDRVoid(), resultType: String.self,
+            program: Self.program, version: 1, procedure: procedure, arguments: XDRVoid(), resultType: String.self,
             options: RPCCallOptions(
                 timeout: timeout, retransmit: .fixed(.milliseconds(200)),
                 maximumReplySize: maximumReplySize))
@@ -130,24 +130,13 @@ struct HostileServerTests {
     }
 
     @Test func endlessNonFinalFragmentsEndAtTheRecordLimit() async throws {
-        try await withHostileServer({ index, xid in
-            var first = ByteBuffer()
-            first.writeInteger(UInt32(8))
-            first.writeInteger(xid)
-            first.writeInteger(UInt32(1))
-            return index == 0
-                ? .writes([(.zero, first)]) : .endlessFragments(xid: nil, size: 64 << 10, interval: .milliseconds(1), count: 4000)
+        try await withHostileServer({ _, xid in
+            .endlessFragments(xid: xid, size: 64 << 10, interval: .milliseconds(1), count: 4000)
         }) { server in
-            // The first call's reply starts and never ends: it is over the 1 MiB limit after 17
-            // fragments, and fails there (long before its timeout).
+            // The reply starts and never ends: it is over the 1 MiB limit after 17 fragments,
+            // and the call fails there, long before its timeout.
             try await withTCPClient(server, configuration: .init(maximumRecordSize: 1 << 20)) { client in
-                async let second: Void = {
-                    try await Task.sleep(for: .milliseconds(50))
-                    // Keeps the server sending: its endless fragments go on this connection.
-                    _ = try? await call(client, timeout: .seconds(30))
-                }()
                 await expectCode(.replyTooLarge) { try await call(client, timeout: .seconds(60)) }
-                try await second
             }
         }
     }
@@ -156,16 +145,24 @@ struct HostileServerTests {
         // A reply that is already over its limit keeps coming: its bytes are dropped, and at
         // twice the limit the connection is closed, so the other call in flight fails too
         // instead of waiting behind an endless record.
-        // Call 0 gets no answer, call 1 a reply whose fragments do not end.
-        try await withHostileServer({ index, xid in
-            index == 0 ? .silence : .endlessFragments(xid: xid, size: 64 << 10, interval: .milliseconds(1), count: 4000)
+        // Procedure 1 gets no answer, procedure 2 a reply whose fragments do not end.
+        let silentCalls = Atomic<Int>(0)
+        try await withHostileServer(calls: { _, call in
+            let xid = call.getInteger(at: call.readerIndex, as: UInt32.self)!
+            guard call.getInteger(at: call.readerIndex + 20, as: UInt32.self) == 2 else {
+                silentCalls.add(1, ordering: .relaxed)
+                return .silence
+            }
+            return .endlessFragments(xid: xid, size: 64 << 10, interval: .milliseconds(1), count: 4000)
         }) { server in
             try await withTCPClient(server, configuration: .init(maximumRecordSize: 1 << 20)) { client in
                 async let other: Void = expectCode(.connectionClosed) {
-                    try await call(client, timeout: .seconds(60))
+                    try await call(client, procedure: 1, timeout: .seconds(60))
                 }
-                try await Task.sleep(for: .milliseconds(100))
-                await expectCode(.replyTooLarge) { try await call(client, timeout: .seconds(60)) }
+                while silentCalls.load(ordering: .relaxed) == 0 {
+                    try await Task.sleep(for: .milliseconds(5))
+                }
+                await expectCode(.replyTooLarge) { try await call(client, procedure: 2, timeout: .seconds(60)) }
                 await other
             }
         }
