@@ -124,7 +124,8 @@ let package = Package(
         .testTarget(
             name: "RPCBindTests",
             dependencies: [
-                "RPCBind", "RPCBindServer", "ONCRPC", "XDR", "ONCRPCNIOTransport", "ONCRPCTestSupport", nioCore, logging,
+                "RPCBind", "RPCBindServer", "ONCRPC", "XDR", "ONCRPCNIOTransport", "ONCRPCTestSupport", nioCore, nioPosix,
+                logging,
             ],
             swiftSettings: strictSettings
         ),

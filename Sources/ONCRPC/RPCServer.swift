@@ -52,7 +52,8 @@ public final class RPCServer: Sendable {
     ///
     /// Once every transport listens, each program and version served is registered on each
     /// transport with ``registration``; a failed registration shuts the server down and is
-    /// thrown. What was registered is unregistered before `serve()` returns.
+    /// thrown (and leaves the registrations it found in place). What was registered is
+    /// unregistered before `serve()` returns.
     public func serve() async throws {
         let start = state.withLock { state -> Bool in
             guard case .idle = state else { return false }
@@ -102,8 +103,13 @@ public final class RPCServer: Sendable {
         guard !stopping else { return }
         registered.withLock { $0 = endpoints }
         do {
-            try await registration.register(endpoints)
+            let logger = self.logger
+            try await registration.registerReportingNotices(endpoints, .init { logger.notice("\($0)") })
         } catch {
+            // A registration that fails leaves nothing of its own behind (it undoes what it
+            // did), and what it refused to replace belongs to someone else: nothing here is to
+            // be unregistered.
+            registered.withLock { $0 = [] }
             logger.error("registration failed", metadata: ["error": "\(error)"])
             throw error
         }

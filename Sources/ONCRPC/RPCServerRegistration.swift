@@ -29,17 +29,52 @@ public struct RPCServerRegistration: Sendable {
         public var description: String { "\(program)/\(version) over \(netid) at \(address)" }
     }
 
-    /// The endpoints to register; throws when any cannot be.
-    public let register: @Sendable ([Endpoint]) async throws -> Void
+    /// Where a registration tells the server's log what an operator should know (such as a
+    /// stale registration it replaced).
+    public struct Notices: Sendable {
+        let emit: @Sendable (String) -> Void
+
+        /// Notices that go to `emit`.
+        public init(_ emit: @escaping @Sendable (String) -> Void) {
+            self.emit = emit
+        }
+
+        /// Reports `message`.
+        public func callAsFunction(_ message: String) {
+            emit(message)
+        }
+
+        /// Notices that go nowhere.
+        public static let ignored = Notices { _ in }
+    }
+
+    /// Registers the endpoints, reporting notices; throws when any cannot be, having undone
+    /// what it registered.
+    public let registerReportingNotices: @Sendable ([Endpoint], Notices) async throws -> Void
     /// The endpoints to unregister.
     public let unregister: @Sendable ([Endpoint]) async throws -> Void
+
+    /// The endpoints to register; throws when any cannot be, having undone what it registered.
+    public var register: @Sendable ([Endpoint]) async throws -> Void {
+        let register = registerReportingNotices
+        return { endpoints in try await register(endpoints, .ignored) }
+    }
 
     /// Creates a registration from its two steps.
     public init(
         register: @escaping @Sendable ([Endpoint]) async throws -> Void,
         unregister: @escaping @Sendable ([Endpoint]) async throws -> Void
     ) {
-        self.register = register
+        self.registerReportingNotices = { endpoints, _ in try await register(endpoints) }
+        self.unregister = unregister
+    }
+
+    /// Creates a registration from its two steps, the first given where to report notices.
+    public init(
+        registerReportingNotices: @escaping @Sendable ([Endpoint], Notices) async throws -> Void,
+        unregister: @escaping @Sendable ([Endpoint]) async throws -> Void
+    ) {
+        self.registerReportingNotices = registerReportingNotices
         self.unregister = unregister
     }
 

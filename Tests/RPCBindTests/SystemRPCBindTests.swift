@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import NIOPosix
 import ONCRPC
 import ONCRPCNIOTransport
 import ONCRPCTestSupport
@@ -73,6 +74,80 @@ struct SystemRPCBindTests {
         await #expect(throws: RPCError.self) {
             try await RPCBindResolver.resolve(host: "127.0.0.1", program: program, version: 1, over: .tcp)
         }
+    }
+
+    /// A Swift server serving rstatd's program, version 3, started by mistake: rstatd (a C
+    /// daemon) answers at its registered address, so registering fails, names that address and
+    /// owner, and leaves rstatd registered; the TCP endpoint set before the refusal is undone.
+    @Test func registrationDoesNotTakeALiveDaemonsPlace() async throws {
+        let before = try await portmapRows(program: 100_001).filter { $0.version == 3 && $0.proto == "udp" }
+        #expect(before.count == 1, "rstatd must be registered (scripts/test starts rpc.rstatd)")
+        let impostor = RPCServiceDefinition(program: 100_001, version: 3, methods: [])
+        let server = RPCServer(
+            transports: [TCPServerTransport(host: "127.0.0.1", port: 0), UDPServerTransport(host: "127.0.0.1", port: 0)],
+            services: [impostor], registration: .rpcbind)
+        let error = await #expect(throws: RPCError.self) { try await server.serve() }
+        #expect(error?.code == .registrationFailed)
+        let port = before.first?.port ?? 0
+        #expect(error?.message.contains("100001 version 3 over udp is registered at") == true, "\(String(describing: error))")
+        #expect(error?.message.contains(".\(port >> 8).\(port & 0xFF)") == true, "\(String(describing: error))")
+        #expect(error?.message.contains("owner") == true)
+        let after = try await portmapRows(program: 100_001).filter { $0.version == 3 }
+        #expect(after.count == 1 && after.first?.proto == "udp" && after.first?.port == port, "\(after)")
+        let ping = try await runTool(rpcinfo, ["-u", "127.0.0.1", "100001", "3"])
+        #expect(ping.output.contains("program 100001 version 3 ready and waiting"), "\(ping.output)")
+    }
+
+    /// A registration left by a server that is gone (nothing answers at its address) is
+    /// replaced, and a live one is replaced only with `replaceExisting`.
+    @Test func aStaleRegistrationIsReplacedAndALiveOneOnlyWhenAsked() async throws {
+        let program: UInt32 = 0x2000_0F01
+        let service = RPCServiceDefinition(program: program, version: 1, methods: [])
+        // Stale: an address whose port was free a moment ago (a listener closed at once).
+        let closed = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 0).get()
+        let stalePort = closed.localAddress!.port!
+        try await closed.close()
+        try await withRPCBindClient(over: .udp) { rpcbind in
+            _ = try await rpcbind.unset(program: program, version: 1, netid: "", owner: "0")
+            #expect(
+                try await rpcbind.version4.set(
+                    RPCBindMapping(
+                        rProg: program, rVers: 1, rNetid: "tcp", rAddr: "127.0.0.1.\(stalePort >> 8).\(stalePort & 0xFF)",
+                        rOwner: "0")))
+        }
+        let first = TCPServerTransport(host: "127.0.0.1", port: 0)
+        let live = RPCServer(transports: [first], services: [service], registration: .rpcbind)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await live.serve() }
+            defer { live.beginGracefulShutdown() }
+            let firstPort = try await first.listeningAddress().port!
+            #expect(try await eventually { try await portmapRows(program: program).map(\.port) == [firstPort] })
+
+            // The first server answers: a second one may not take its place...
+            let refused = RPCServer(
+                transports: [TCPServerTransport(host: "127.0.0.1", port: 0)], services: [service], registration: .rpcbind)
+            let error = await #expect(throws: RPCError.self) { try await refused.serve() }
+            #expect(error?.code == .registrationFailed)
+            #expect(error?.message.contains("replaceExisting") == true)
+            #expect(try await portmapRows(program: program).map(\.port) == [firstPort])
+
+            // ...unless it asks to.
+            let second = TCPServerTransport(host: "127.0.0.1", port: 0)
+            let replacing = RPCServer(
+                transports: [second], services: [service], registration: .rpcbind(replaceExisting: true))
+            try await withThrowingTaskGroup(of: Void.self) { inner in
+                inner.addTask { try await replacing.serve() }
+                defer { replacing.beginGracefulShutdown() }
+                let secondPort = try await second.listeningAddress().port!
+                #expect(try await eventually { try await portmapRows(program: program).map(\.port) == [secondPort] })
+                replacing.beginGracefulShutdown()
+                try await inner.waitForAll()
+            }
+            live.beginGracefulShutdown()
+            try await group.waitForAll()
+        }
+        #expect(try await portmapRows(program: program).isEmpty)
     }
 
     @Test func swiftRPCInfoPrintsWhatRPCInfoPrints() async throws {
