@@ -4,18 +4,21 @@ import Synchronization
 
 /// Makes a channel on demand, shares it between calls, and makes a new one on the next call
 /// after it closes. The first caller that finds no channel connects, in its own task; the
-/// others wait for it.
+/// others wait for it. A cancelled caller stops waiting at once; a cancelled connecting caller
+/// gives up its connection attempt, and a waiting caller takes over.
 final class ClientConnection: Sendable {
     private typealias Waiter = CheckedContinuation<(ConnectedChannel)?, any Error>
 
     private enum State {
         case idle
-        case connecting([Waiter])
+        /// The callers waiting for the connection being made, by a number of their own.
+        case connecting([(id: Int, waiter: Waiter)])
         case connected(ConnectedChannel)
         case shutdown
     }
 
     private let state = Mutex<State>(.idle)
+    private let nextWaiterID = Atomic<Int>(0)
     private let connect: @Sendable () async throws -> ConnectedChannel
     private let shutdownSignal = ShutdownSignal()
 
@@ -69,20 +72,34 @@ final class ClientConnection: Sendable {
             case .connect:
                 return try await establish()
             case .wait:
-                let channel = try await withCheckedThrowingContinuation { (waiter: Waiter) in
-                    let queued = state.withLock { state -> Bool in
-                        guard case .connecting(var waiters) = state else { return false }
-                        waiters.append(waiter)
+                let id = nextWaiterID.add(1, ordering: .relaxed).newValue
+                let channel = try await withTaskCancellationHandler {
+                    try await withCheckedThrowingContinuation { (waiter: Waiter) in
+                        let queued = state.withLock { state -> Bool in
+                            guard case .connecting(var waiters) = state, !Task.isCancelled else { return false }
+                            waiters.append((id, waiter))
+                            state = .connecting(waiters)
+                            return true
+                        }
+                        if !queued {
+                            waiter.resume(returning: nil)  // the state moved on: look again
+                        }
+                    }
+                } onCancel: {
+                    let waiter = state.withLock { state -> Waiter? in
+                        guard case .connecting(var waiters) = state,
+                            let index = waiters.firstIndex(where: { $0.id == id })
+                        else { return nil }
+                        let waiter = waiters.remove(at: index).waiter
                         state = .connecting(waiters)
-                        return true
+                        return waiter
                     }
-                    if !queued {
-                        waiter.resume(returning: nil)  // the state moved on: look again
-                    }
+                    waiter?.resume(throwing: CancellationError())
                 }
                 if let channel {
                     return channel
                 }
+                try Task.checkCancellation()
             }
         }
     }
@@ -92,6 +109,8 @@ final class ClientConnection: Sendable {
         do {
             result = .success(try await connect())
         } catch let error as RPCError {
+            result = .failure(error)
+        } catch let error as CancellationError {
             result = .failure(error)
         } catch {
             result = .failure(
@@ -105,11 +124,18 @@ final class ClientConnection: Sendable {
             case .success(let channel): state = .connected(channel)
             case .failure: state = .idle
             }
-            return (waiters, nil)
+            return (waiters.map(\.waiter), nil)
         }
         if let unwanted {
             unwanted.channel.close(promise: nil)
             throw Self.shutdownError()
+        }
+        if case .failure(let error) = result, error is CancellationError {
+            // Only this caller was cancelled: the others look again, and one of them connects.
+            for waiter in waiters {
+                waiter.resume(returning: nil)
+            }
+            throw error
         }
         for waiter in waiters {
             waiter.resume(with: result.map { $0 })
@@ -199,7 +225,7 @@ final class ClientConnection: Sendable {
             defer { state = .shutdown }
             switch state {
             case .connected(let channel): return (channel, [])
-            case .connecting(let waiters): return (nil, waiters)
+            case .connecting(let waiters): return (nil, waiters.map(\.waiter))
             case .idle, .shutdown: return (nil, [])
             }
         }
@@ -219,6 +245,30 @@ struct ConnectedChannel: @unchecked Sendable {
     /// channel closes).
     let sink: any RPCCallSink
     let context: ChannelHandlerContext
+}
+
+extension EventLoopFuture where Value == any Channel {
+    /// The channel this future gives, waited for in a way that a cancelled task stops at once
+    /// (NIO's connect cannot be called off): a channel that connects after its caller has been
+    /// cancelled is closed.
+    func channelHonouringCancellation() async throws -> any Channel {
+        let promise = eventLoop.makePromise(of: (any Channel).self)
+        whenComplete { result in
+            switch result {
+            case .success(let channel):
+                // Already failed by a cancellation: the channel is not wanted.
+                promise.futureResult.whenFailure { _ in channel.close(promise: nil) }
+                promise.succeed(channel)
+            case .failure(let error):
+                promise.fail(error)
+            }
+        }
+        return try await withTaskCancellationHandler {
+            try await promise.futureResult.get()
+        } onCancel: {
+            promise.fail(CancellationError())
+        }
+    }
 }
 
 extension Channel {

@@ -95,7 +95,7 @@ public final class TCPClientTransport: RPCClientTransport {
                     }
                 }
                 .connect(to: address)
-                .get()
+                .channelHonouringCancellation()
                 .connected(through: RPCStreamClientHandler.self)
         }
     }

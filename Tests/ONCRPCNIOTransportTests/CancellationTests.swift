@@ -2,8 +2,13 @@ import NIOCore
 import NIOPosix
 import ONCRPC
 import ONCRPCNIOTransport
+import RPCBind
 import Synchronization
 import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 import XDR
 
 /// A cancelled call ends at once with `CancellationError`: its xid leaves the table, a late
@@ -151,6 +156,61 @@ struct CancellationTests {
             }
             scope.cancel()
             await expectCancelled(scope)
+        }
+    }
+
+    /// A call whose connection is still being looked up (an rpcbind that never answers) or
+    /// made (a listener whose queue is full, so the handshake hangs), and a call waiting for
+    /// that connection: cancelled, each ends at once; the other one goes on waiting.
+    @Test func cancellingALookUpAConnectAndAWaitEndsEachAtOnce() async throws {
+        try await withHostileServer({ _, _ in .silence }) { rpcbind in
+            let transport = TCPClientTransport(
+                server: .rpcbind(host: "127.0.0.1", program: Self.program, version: 1, over: .tcp, rpcbindPort: rpcbind.tcpPort))
+            try await withRPCClient(transport: transport) { client in
+                let connecting = Task { try await Self.call(client, procedure: 3) }
+                try await Task.sleep(for: .milliseconds(100))
+                let waiting = Task { try await Self.call(client, procedure: 3) }
+                try await Task.sleep(for: .milliseconds(100))
+                waiting.cancel()
+                await expectCancelled(waiting)
+                connecting.cancel()
+                await expectCancelled(connecting)
+            }
+        }
+        // A listener that never accepts, its queue filled: a further connect hangs in the
+        // handshake (Linux drops the SYN) until the 10 s connect timeout.
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        #expect(bound == 0)
+        #expect(listen(listener, 0) == 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
+        }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        var fillers: [any Channel] = []
+        for _ in 0..<3 {
+            // Fill the accept queue; once it is full a connect times out, after half a second.
+            let filler = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(.milliseconds(500))
+                .connect(host: "127.0.0.1", port: port)
+            if let channel = try? await filler.get() { fillers.append(channel) }
+        }
+        #expect(fillers.count < 3, "the listener's queue never filled")
+        try await withRPCClient(transport: TCPClientTransport(host: "127.0.0.1", port: port)) { client in
+            let connecting = Task { try await Self.call(client, procedure: 3) }
+            try await Task.sleep(for: .milliseconds(300))
+            connecting.cancel()
+            await expectCancelled(connecting)
+        }
+        for channel in fillers {
+            try? await channel.close()
         }
     }
 
