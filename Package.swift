@@ -12,6 +12,7 @@ let strictSettings: [SwiftSetting] = [
 let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
 let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 
 let package = Package(
     name: "swift-oncrpc",
@@ -34,10 +35,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(name: "XDR", dependencies: [nioCore], swiftSettings: strictSettings),
-        .target(name: "ONCRPC", dependencies: ["XDR", nioCore, logging], swiftSettings: strictSettings),
+        .target(name: "ONCRPC", dependencies: ["XDR", nioCore, logging, serviceLifecycle], swiftSettings: strictSettings),
         .target(
             name: "ONCRPCNIOTransport",
             dependencies: ["ONCRPC", "XDR", nioCore, nioPosix, logging],
@@ -76,7 +78,8 @@ let package = Package(
         .executableTarget(
             name: "swift-rpcbind",
             dependencies: [
-                "RPCBindServer", "RPCBind", "ONCRPCNIOTransport", "ONCRPC", nioCore, logging,
+                "RPCBindServer", "RPCBind", "ONCRPCNIOTransport", "ONCRPC", nioCore, logging, serviceLifecycle,
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -100,7 +103,7 @@ let package = Package(
         .testTarget(
             name: "ONCRPCTests",
             dependencies: [
-                "ONCRPC", "XDR", "ONCRPCInProcessTransport", "ONCRPCTestSupport", nioCore, logging,
+                "ONCRPC", "XDR", "ONCRPCInProcessTransport", "ONCRPCTestSupport", nioCore, logging, serviceLifecycle,
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ],

@@ -6,6 +6,8 @@ import NIOCore
 import ONCRPC
 import ONCRPCNIOTransport
 import RPCBindServer
+import ServiceLifecycle
+import UnixSignals
 
 /// `swift-rpcbind`: an rpcbind (portmap v2, rpcbind v3 and v4) in the foreground.
 @main
@@ -40,28 +42,20 @@ struct RPCBindDaemon: AsyncParsableCommand {
             transports: transports, services: rpcbind.services, registration: rpcbind.selfRegistration,
             logger: logger)
 
-        // SIGINT and SIGTERM begin a graceful shutdown (unblocked first: a parent may have
-        // started us with them blocked).
+        // SIGINT and SIGTERM begin a graceful shutdown, through the service group (unblocked
+        // first: a parent may have started us with them blocked).
         var unblock = sigset_t()
         sigemptyset(&unblock)
         sigaddset(&unblock, SIGINT)
         sigaddset(&unblock, SIGTERM)
         pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
-        let signals = [SIGINT, SIGTERM].map { number -> any DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                logger.info("shutting down", metadata: ["signal": "\(number)"])
-                server.beginGracefulShutdown()
-            }
-            source.resume()
-            return source
-        }
-        defer { signals.forEach { $0.cancel() } }
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
 
         logger.info("starting", metadata: ["hosts": "\(hosts)", "port": "\(port)"])
         do {
-            try await server.serve()
+            try await group.run()
         } catch let error as IOError where error.errnoCode == EADDRINUSE {
             FileHandle.standardError.write(
                 Data(
