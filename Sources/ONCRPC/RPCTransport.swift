@@ -9,9 +9,9 @@ public protocol RPCClientTransport: Sendable {
 
     /// Sends one complete call message whose transaction id is `xid` and returns the reply message
     /// with the same xid. `call` keeps ``RecordMarking/headroom`` free bytes before its reader
-    /// index. Throws ``RPCError`` with ``RPCError/Code-swift.enum/timedOut``,
-    /// ``RPCError/Code-swift.enum/connectionClosed``, ``RPCError/Code-swift.enum/unreachable``
-    /// or ``RPCError/Code-swift.enum/shutdown``. It runs on the caller's executor until it waits
+    /// index. Throws ``RPCError`` with ``RPCError/Code-swift.struct/timedOut``,
+    /// ``RPCError/Code-swift.struct/connectionClosed``, ``RPCError/Code-swift.struct/unreachable``
+    /// or ``RPCError/Code-swift.struct/shutdown``. It runs on the caller's executor until it waits
     /// for the reply. `call` is handed over (`consuming`): a stream transport writes its
     /// record-marking header into the headroom, which copies nothing when no one else holds it.
     nonisolated(nonsending) func roundTrip(_ call: consuming ByteBuffer, xid: UInt32, options: RPCCallOptions)

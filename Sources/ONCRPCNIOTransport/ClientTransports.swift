@@ -33,7 +33,7 @@ public final class TCPClientTransport: RPCClientTransport {
     public struct Configuration: Sendable {
         /// The largest reply record accepted, unless a call sets its own
         /// (``RPCCallOptions/maximumReplySize``). A larger reply fails its call with
-        /// ``RPCError/Code-swift.enum/replyTooLarge`` before its bytes are buffered; the
+        /// ``RPCError/Code-swift.struct/replyTooLarge`` before its bytes are buffered; the
         /// connection carries on.
         public var maximumRecordSize: Int
         /// The largest fragment sent. By default a call goes as one fragment, as the Linux
@@ -130,7 +130,7 @@ public final class TCPClientTransport: RPCClientTransport {
         try await connection.roundTrip(consume call, xid: xid, options: options, sendFailure: .connectionClosed)
     }
 
-    /// Closes the connection; later calls fail with ``RPCError/Code-swift.enum/shutdown``.
+    /// Closes the connection; later calls fail with ``RPCError/Code-swift.struct/shutdown``.
     public func beginGracefulShutdown() {
         connection.shutdown()
     }
@@ -189,7 +189,7 @@ public final class UDPClientTransport: RPCClientTransport {
             RPCMessageBytes(first: consume call), xid: xid, options: options, sendFailure: .unreachable)
     }
 
-    /// Closes the connection; later calls fail with ``RPCError/Code-swift.enum/shutdown``.
+    /// Closes the connection; later calls fail with ``RPCError/Code-swift.struct/shutdown``.
     public func beginGracefulShutdown() {
         connection.shutdown()
     }

@@ -18,7 +18,7 @@ public enum RPCServiceProtocol: String, Hashable, Sendable {
 extension RPCServerAddress {
     /// The address of `program` `version` at `host`, asked of the rpcbind there each time a
     /// connection is made: v4 GETADDR, falling back to v3 GETADDR and portmap v2 GETPORT. A
-    /// program that is not registered fails the call with ``RPCError/Code-swift.enum/notRegistered``.
+    /// program that is not registered fails the call with ``RPCError/Code-swift.struct/notRegistered``.
     ///
     /// ```swift
     /// let transport = TCPClientTransport(server: .rpcbind(host: "nfs.example", program: 100005, version: 3, over: .tcp))

@@ -317,12 +317,14 @@ struct RPCInfo: AsyncParsableCommand {
                     try await client.ping(program: program, version: 0)
                     versions = [0]
                 } catch let error as RPCError {
-                    guard case .programMismatch(let low, let high) = error.code, low <= high, high - low < 1000 else {
+                    guard error.code == .programMismatch, let range = error.code.supportedVersions,
+                        range.low <= range.high, range.high - range.low < 1000
+                    else {
                         print("rpcinfo: RPC: \(error.message)")
                         print("program \(program) is not available")
                         return false
                     }
-                    versions = Array(low...high)
+                    versions = Array(range.low...range.high)
                 }
             }
             var allReady = true
@@ -331,7 +333,8 @@ struct RPCInfo: AsyncParsableCommand {
                     try await client.ping(program: program, version: version)
                     print("program \(program) version \(version) ready and waiting")
                 } catch let error as RPCError {
-                    if case .programMismatch(let low, let high) = error.code {
+                    if error.code == .programMismatch, let range = error.code.supportedVersions {
+                        let (low, high) = (range.low, range.high)
                         FileHandle.standardError.write(
                             Data(
                                 "rpcinfo: RPC: Program/version mismatch; low version = \(low), high version = \(high)\n"

@@ -32,7 +32,7 @@ struct InteropChecks {
             try await body()
             check(name, false, "the call succeeded")
         } catch let error as RPCError {
-            check(name, error.code == expected, "got \(error)")
+            check(name, error.code == expected && error.code.supportedVersions == expected.supportedVersions && error.code.authStatus == expected.authStatus, "got \(error)")
         } catch {
             check(name, false, "got \(error)")
         }

@@ -43,6 +43,7 @@ struct LegacyDaemonTests {
             Issue.record("succeeded, expected \(code): \(comment)")
         } catch let error as RPCError {
             #expect(error.code == code, comment)
+            #expect(error.code.supportedVersions == code.supportedVersions, comment)
         } catch {
             Issue.record("\(error), expected \(code): \(comment)")
         }

@@ -48,6 +48,8 @@ struct LoopbackTests {
                             resultType: XDRVoid.self)
                     }
                     #expect(error?.code == code, "\(prog)/\(vers)/\(proc)")
+                    #expect(error?.code.supportedVersions == code.supportedVersions, "\(prog)/\(vers)/\(proc)")
+                    #expect(error?.code.authStatus == code.authStatus, "\(prog)/\(vers)/\(proc)")
                 }
                 let garbage = await rpcError {
                     _ = try await client.call(
