@@ -56,16 +56,22 @@ public enum RPCBindResolver {
         }
         let netid = serviceProtocol.netid(for: rpcbindAddress)
         let hostIP = rpcbindAddress.ipAddress ?? host
-        let universal = try await withRPCBindClient(
+        let (universal, listed) = try await withRPCBindClient(
             host: hostIP, port: rpcbindPort, over: serviceProtocol == .tcp ? .tcp : .udp
-        ) { rpcbind in
-            try await rpcbind.universalAddress(program: program, version: version, netid: netid)
+        ) { rpcbind -> (String?, [RPCBindMapping]) in
+            guard let universal = try await rpcbind.universalAddress(program: program, version: version, netid: netid)
+            else {
+                // What rpcbind does list for the program, to say what would work instead.
+                let table = (try? await rpcbind.mappings()) ?? []
+                return (nil, table.filter { $0.rProg == program })
+            }
+            return (universal, [])
         }
         guard let universal else {
             throw RPCError(
                 code: .notRegistered,
                 message: "program \(program) version \(version) is not registered for netid \(netid) "
-                    + "with the rpcbind at \(host)")
+                    + "with the rpcbind at \(host); " + Self.describe(listed, program: program))
         }
         let address = try UniversalAddress.socketAddress(universal, netid: netid)
         if UniversalAddress.isWildcard(universal), let port = address.port {
@@ -73,5 +79,19 @@ public enum RPCBindResolver {
             return try SocketAddress(ipAddress: hostIP, port: port)
         }
         return address
+    }
+
+    /// What rpcbind lists for a program, in a clause for an error message: "rpcbind lists
+    /// versions 3 over tcp, udp", or that it lists nothing for it.
+    static func describe(_ mappings: [RPCBindMapping], program: UInt32) -> String {
+        guard !mappings.isEmpty else { return "rpcbind lists no version of program \(program)" }
+        let versions = Set(mappings.map(\.rVers)).sorted().map(String.init).joined(separator: ", ")
+        var netids: [String] = []
+        var seen = Set<String>()
+        for netid in mappings.map(\.rNetid) where seen.insert(netid).inserted {
+            netids.append(netid)
+        }
+        let noun = mappings.count == 1 || Set(mappings.map(\.rVers)).count == 1 ? "version" : "versions"
+        return "rpcbind lists \(noun) \(versions) over \(netids.joined(separator: ", "))"
     }
 }

@@ -111,6 +111,13 @@ struct LegacyDaemonTests {
             await Self.expectFailure(.notRegistered, "rstatd over TCP") {
                 _ = try await RPCBindResolver.resolve(host: "127.0.0.1", program: RStat.program, version: 3, over: .tcp)
             }
+            // The error says what rpcbind does list for the program.
+            do {
+                _ = try await RPCBindResolver.resolve(host: "127.0.0.1", program: RStat.program, version: 3, over: .tcp)
+            } catch let error as RPCError {
+                let versions = Set(rows.map(\.version)).sorted().map(String.init).joined(separator: ", ")
+                #expect(error.message.hasSuffix("; rpcbind lists versions \(versions) over udp"), "\(error.message)")
+            }
         }
     }
 
