@@ -839,6 +839,12 @@ public struct SwiftGenerator {
             output.close()
         }
         output.close()
+        if options.parts.contains(.client) {
+            for version in versions {
+                emitProgramVersionConformance(
+                    path: "\(programName).\(namer.typeName(version.name))", programNumber: programNumber)
+            }
+        }
         if options.parts.contains(.server) {
             for version in versions {
                 let versionName = namer.typeName(version.name)
@@ -951,6 +957,18 @@ public struct SwiftGenerator {
             output.line("func \(procedure.swiftName)(\(parameters)) async throws\(procedure.returnClause)")
         }
         output.close()
+    }
+
+    /// Makes the version namespace at `path` an `RPCProgramVersion`, so that it can open its own
+    /// client (`withClient(transport:)`, and with RPCBind `withClient(host:over:)`).
+    private mutating func emitProgramVersionConformance(path: String, programNumber: Int64) {
+        output.line()
+        output.open("extension \(path): RPCProgramVersion")
+        output.line("/// The program number.")
+        output.line("\(access)static var program: UInt32 { \(programNumber) }")
+        output.close()
+        output.line()
+        output.line("extension \(path).Client: RPCVersionClient {}")
     }
 
     private mutating func emitServiceRegistration(

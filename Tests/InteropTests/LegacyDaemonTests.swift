@@ -95,6 +95,11 @@ struct LegacyDaemonTests {
                 }
             }
         }
+        // The one-line client: the generated namespace finds rstatd through rpcbind itself.
+        let stats = try await RStat.Version3.withClient(host: "127.0.0.1", over: .udp) { rstat in
+            try await rstat.stats()
+        }
+        #expect(abs(Int(stats.boottime.tvSec) - bootTime) <= 2, "boot time \(stats.boottime) vs btime \(bootTime)")
         // HAVEDISK is a yes/no answer, the same whichever version asks.
         #expect(disks.count == 3 && Set(disks).count == 1 && disks[0] <= 1, "HAVEDISK answers \(disks)")
 

@@ -336,6 +336,13 @@ public enum PortmapProgram {
     }
 }
 
+extension PortmapProgram.Version2: RPCProgramVersion {
+    /// The program number.
+    public static var program: UInt32 { 100000 }
+}
+
+extension PortmapProgram.Version2.Client: RPCVersionClient {}
+
 extension PortmapProgram.Version2.ServiceProtocol {
     /// The program number.
     public var program: UInt32 { 100000 }

@@ -1018,6 +1018,20 @@ public enum RPCBindProgram {
     }
 }
 
+extension RPCBindProgram.Version3: RPCProgramVersion {
+    /// The program number.
+    public static var program: UInt32 { 100000 }
+}
+
+extension RPCBindProgram.Version3.Client: RPCVersionClient {}
+
+extension RPCBindProgram.Version4: RPCProgramVersion {
+    /// The program number.
+    public static var program: UInt32 { 100000 }
+}
+
+extension RPCBindProgram.Version4.Client: RPCVersionClient {}
+
 extension RPCBindProgram.Version3.ServiceProtocol {
     /// The program number.
     public var program: UInt32 { 100000 }

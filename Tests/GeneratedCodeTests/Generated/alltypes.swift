@@ -458,6 +458,13 @@ public enum AlltypesProg {
     }
 }
 
+extension AlltypesProg.AlltypesV1: RPCProgramVersion {
+    /// The program number.
+    public static var program: UInt32 { 536871203 }
+}
+
+extension AlltypesProg.AlltypesV1.Client: RPCVersionClient {}
+
 extension AlltypesProg.AlltypesV1.ServiceProtocol {
     /// The program number.
     public var program: UInt32 { 536871203 }
