@@ -84,25 +84,10 @@ try await withThrowingTaskGroup(of: Void.self) { group in
         print("rpcbind: program \(mapping.rProg) version \(mapping.rVers) \(mapping.rNetid) at \(mapping.rAddr)")
     }
 
-    let clients: [(String, any RPCClientTransport)] = [
-        (
-            "tcp",
-            TCPClientTransport(
-                server: .rpcbind(
-                    host: "127.0.0.1", program: KeyValue.program, version: KeyValue.Version1.version, over: .tcp,
-                    rpcbindPort: rpcbindPort))
-        ),
-        (
-            "udp",
-            UDPClientTransport(
-                server: .rpcbind(
-                    host: "127.0.0.1", program: KeyValue.program, version: KeyValue.Version1.version, over: .udp,
-                    rpcbindPort: rpcbindPort))
-        ),
-    ]
-    for (name, transport) in clients {
-        try await withRPCClient(transport: transport) { rpc in
-            let client = KeyValue.Version1.Client(wrapping: rpc)
+    for over in [RPCServiceProtocol.tcp, .udp] {
+        let name = over.rawValue
+        // The generated namespace opens its own client, found through rpcbind.
+        try await KeyValue.Version1.withClient(host: "127.0.0.1", over: over, rpcbindPort: rpcbindPort) { client in
             try await client.null()
             print("[\(name)] NULL: the server answers")
             let key = "colour-\(name)"
@@ -115,7 +100,7 @@ try await withThrowingTaskGroup(of: Void.self) { group in
             print("[\(name)] DELETE \(key): \(try await client.delete(key))")
             print("[\(name)] GET \(key): \(describe(try await client.get(key)))")
             do {
-                try await rpc.ping(program: KeyValue.program, version: 9)
+                try await client.client.ping(program: KeyValue.program, version: 9)
             } catch let error as RPCError {
                 print("[\(name)] NULL at version 9: \(error.code)")
             }
