@@ -36,6 +36,10 @@ public struct Checker {
     /// Checks the specification; the result is `nil` when there are errors.
     public mutating func check() -> (CheckedSpecification?, [Diagnostic]) {
         collectNames()
+        // The auth flavors rpcgen leaves to C headers, unless the file defines them.
+        for (name, value) in ClassicNames.constants where namesSeen[name] == nil {
+            constants[name] = value
+        }
         resolveConstants()
         for definition in specification.definitions {
             checkDefinition(definition)
@@ -167,7 +171,8 @@ public struct Checker {
             } else {
                 if constantDefinitions[other] == nil {
                     error(
-                        types[other] != nil ? "'\(other)' is a type, not a constant" : "'\(other)' is not defined",
+                        types[other] != nil
+                            ? "'\(other)' is a type, not a constant" : Self.undefinedConstant(other, what: nil),
                         at: at)
                 }
                 value = nil
@@ -183,6 +188,12 @@ public struct Checker {
         return value
     }
 
+    /// The error for a constant that nothing defines, with what to pass if a C header does.
+    static func undefinedConstant(_ name: String, what: String?) -> String {
+        "'\(name)' is not defined\(what.map { " (\($0))" } ?? ""); rpcgen leaves it to a C header:"
+            + " pass -D \(name)=<value>"
+    }
+
     private mutating func checkValue(_ expression: ValueExpression, what: String) -> Int64? {
         switch expression {
         case .literal(let value, _):
@@ -192,7 +203,7 @@ public struct Checker {
             if constantDefinitions[name] == nil {
                 error(
                     types[name] != nil
-                        ? "'\(name)' is a type, not a constant (\(what))" : "'\(name)' is not defined (\(what))",
+                        ? "'\(name)' is a type, not a constant (\(what))" : Self.undefinedConstant(name, what: what),
                     at: location)
             }
             return nil
@@ -332,7 +343,9 @@ public struct Checker {
             if types[name] == nil {
                 error(
                     constantDefinitions[name] != nil
-                        ? "'\(name)' is a constant, not a type" : "type '\(name)' is not defined", at: location)
+                        ? "'\(name)' is a constant, not a type"
+                        : "type '\(name)' is not defined; if a C header defines it (rpcgen leaves such names to"
+                            + " one), pass --type \(name)=<XDR type>", at: location)
             }
         case .inlineEnum(let body): checkEnum(body)
         case .inlineStruct(let body): checkStruct(body)
@@ -444,14 +457,18 @@ public enum XDRFrontEnd {
         }
     }
 
-    /// Compiles `contents` of `file` up to a checked specification. Throws
+    /// Compiles `contents` of `file` up to a checked specification. `typeNames` maps type names
+    /// the file uses but does not define (left by rpcgen to a C header) to XDR types: `int`,
+    /// `unsigned int`, `hyper`, `unsigned hyper`, `bool`, `float`, `double`, `string`, or the
+    /// name of a type the file defines. Throws
     /// ``CompilationFailed`` with every diagnostic when there is an error; otherwise returns the
     /// specification and its notes and warnings.
     public static func compile(
         file: String,
         contents: String,
         macros: [String: String] = ["RPC_HDR": "1"],
-        loadInclude: @escaping Preprocessor.IncludeLoader = { _, _ in nil }
+        loadInclude: @escaping Preprocessor.IncludeLoader = { _, _ in nil },
+        typeNames: [String: String] = [:]
     ) throws(CompilationFailed) -> (CheckedSpecification, [Diagnostic]) {
         var preprocessor = Preprocessor(macros: macros, loadInclude: loadInclude)
         let (tokens, lexical) = preprocessor.tokenize(file: file, contents: contents)
@@ -459,6 +476,19 @@ public enum XDRFrontEnd {
         var (specification, syntax) = parser.parse()
         addLibraryTypes(to: &specification, tokens: tokens, file: file)
         var diagnostics = lexical + syntax
+        var extra: [String: TypeSpecifier] = [:]
+        for (name, type) in typeNames {
+            guard let resolved = TypeSpecifier(xdrName: type, location: SourceLocation(file: file, line: 1, column: 1))
+            else {
+                diagnostics.append(
+                    Diagnostic(
+                        .error, "--type \(name)=\(type): '\(type)' is not an XDR type name",
+                        at: SourceLocation(file: file, line: 1, column: 1)))
+                continue
+            }
+            extra[name] = resolved
+        }
+        specification = ClassicNames.resolvingTypes(in: specification, extra: extra)
         if diagnostics.contains(where: { $0.severity == .error }) {
             throw CompilationFailed(diagnostics: diagnostics)
         }

@@ -32,6 +32,10 @@ struct SwiftRPCGen: ParsableCommand {
 
     @Option(name: .customShort("D"), help: "Define a preprocessor macro, NAME or NAME=VALUE (repeatable).")
     var defines: [String] = []
+    @Option(
+        name: .customLong("type"),
+        help: "Map a type name the .x uses but leaves to a C header to an XDR type, NAME=TYPE (repeatable).")
+    var typeMappings: [String] = []
 
     @Flag(help: "Only parse and check the files; write nothing.")
     var check = false
@@ -112,8 +116,14 @@ struct SwiftRPCGen: ParsableCommand {
             }
             return nil
         }
+        var typeNames: [String: String] = [:]
+        for mapping in typeMappings {
+            let pieces = mapping.split(separator: "=", maxSplits: 1).map(String.init)
+            guard pieces.count == 2 else { throw ValidationError("--type takes NAME=TYPE, not '\(mapping)'") }
+            typeNames[pieces[0]] = pieces[1]
+        }
         let (checked, diagnostics) = try XDRFrontEnd.compile(
-            file: file, contents: contents, macros: macros, loadInclude: loader)
+            file: file, contents: contents, macros: macros, loadInclude: loader, typeNames: typeNames)
         for diagnostic in diagnostics where diagnostic.severity != .note {
             FileHandle.standardError.write(Data((diagnostic.description + "\n").utf8))
         }
