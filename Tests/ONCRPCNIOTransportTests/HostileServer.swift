@@ -52,8 +52,7 @@ struct HostileServer: Sendable {
     /// `record` as one last fragment.
     static func framed(_ record: ByteBuffer) -> ByteBuffer {
         var out = ByteBuffer()
-        out.writeInteger(UInt32(record.readableBytes) | RecordMarking.lastFragmentBit)
-        out.writeImmutableBuffer(record)
+        RecordMarking.frame(record, into: &out, maximumFragmentSize: RecordMarking.maximumFragmentSize)
         return out
     }
 }
