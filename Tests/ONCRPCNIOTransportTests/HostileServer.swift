@@ -1,6 +1,7 @@
 import NIOCore
 import NIOPosix
 import ONCRPC
+import Synchronization
 import XDR
 
 /// What a hostile server does with one call it reads: the bytes it sends back, each after a
@@ -15,8 +16,36 @@ enum HostileAnswer: Sendable {
     /// Non-final fragments of `size` bytes, one every `interval`, at most `count` of them; the
     /// first begins with `xid` if one is given.
     case endlessFragments(xid: UInt32?, size: Int, interval: TimeAmount, count: Int)
+    /// One reply message as `record` sends it, once `gate` opens.
+    case recordWhenOpen(ReplyGate, ByteBuffer)
     /// Nothing at all.
     case silence
+}
+
+/// Holds back the replies given to it until a test opens it, so that a test can order a reply
+/// after something it does, without guessing at a delay.
+final class ReplyGate: Sendable {
+    private let state = Mutex<(isOpen: Bool, held: [@Sendable () -> Void])>((false, []))
+
+    /// Runs `send` once the gate is open (at once if it is).
+    func whenOpen(_ send: @escaping @Sendable () -> Void) {
+        let sendNow = state.withLock { state -> Bool in
+            if state.isOpen { return true }
+            state.held.append(send)
+            return false
+        }
+        if sendNow { send() }
+    }
+
+    /// Opens the gate: the held replies go now, and later ones at once.
+    func open() {
+        let held = state.withLock { state in
+            state.isOpen = true
+            defer { state.held = [] }
+            return state.held
+        }
+        for send in held { send() }
+    }
 }
 
 /// A server written for the tests that answers each call it reads as `script` says, given the
@@ -139,6 +168,17 @@ private final class HostileStreamHandler: ChannelInboundHandler {
                     context.writeAndFlush(NIOAny(framed), promise: nil)
                 }
             }
+        case .recordWhenOpen(let gate, let record):
+            let framed = HostileServer.framed(record)
+            let eventLoop = context.eventLoop
+            gate.whenOpen {
+                eventLoop.execute {
+                    let context = loopBound.value
+                    if context.channel.isActive {
+                        context.writeAndFlush(NIOAny(framed), promise: nil)
+                    }
+                }
+            }
         case .writes(let writes):
             var delay = TimeAmount.zero
             for (wait, bytes) in writes {
@@ -196,6 +236,14 @@ private final class HostileDatagramHandler: ChannelInboundHandler {
         case .record(let record): writes = [(.zero, record)]
         case .recordAfter(let delay, let record): writes = [(delay, record)]
         case .writes(let list): writes = list
+        case .recordWhenOpen(let gate, let record):
+            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            let eventLoop = context.eventLoop
+            let datagram = AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: record)
+            gate.whenOpen {
+                eventLoop.execute { loopBound.value.writeAndFlush(NIOAny(datagram), promise: nil) }
+            }
+            return
         case .endlessFragments, .silence: return
         }
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
