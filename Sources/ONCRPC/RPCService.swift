@@ -4,27 +4,19 @@ public import XDR
 
 /// Where a call came from.
 public struct RPCPeer: Hashable, Sendable, CustomStringConvertible {
-    /// The kind of transport a call arrived on.
-    public enum Transport: String, Hashable, Sendable {
-        /// TCP, IPv4 or IPv6.
-        case tcp
-        /// UDP, IPv4 or IPv6.
-        case udp
-        /// A Unix-domain socket.
-        case local
-        /// The in-process transport.
-        case inProcess
-    }
+    /// The kind of transport a call arrived on (the package's one transport type).
+    @available(*, deprecated, renamed: "RPCTransportKind")
+    public typealias Transport = RPCTransportKind
 
-    /// The transport.
-    public var transport: Transport
+    /// The transport the call arrived on.
+    public var transport: RPCTransportKind
     /// The peer's address as text (`ip:port`, a socket path, or a name).
     public var address: String
     /// Whether the peer is on this host (loopback or a Unix-domain socket).
     public var isLocal: Bool
 
     /// Creates a peer description.
-    public init(transport: Transport, address: String, isLocal: Bool) {
+    public init(transport: RPCTransportKind, address: String, isLocal: Bool) {
         self.transport = transport
         self.address = address
         self.isLocal = isLocal

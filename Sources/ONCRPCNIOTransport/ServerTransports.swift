@@ -5,7 +5,7 @@ public import ONCRPC
 import Synchronization
 
 extension RPCPeer {
-    init(transport: Transport, address: SocketAddress?) {
+    init(transport: RPCTransportKind, address: SocketAddress?) {
         let isLocal: Bool
         switch address {
         case .v4?:

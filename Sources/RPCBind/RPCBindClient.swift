@@ -20,15 +20,6 @@ public struct RPCBindClient: Sendable {
     /// rpcbind's program number.
     public static let program: UInt32 = 100_000
 
-    /// How to reach rpcbind.
-    public enum Transport: Hashable, Sendable {
-        /// UDP to the host's port 111 (or another port).
-        case udp
-        /// TCP to the host's port 111 (or another port).
-        case tcp
-        /// rpcbind's local stream socket at a path (the host and port are not used).
-        case local(path: String)
-    }
 
     /// The client the calls go through.
     public let client: RPCClient
@@ -143,33 +134,39 @@ public struct RPCBindClient: Sendable {
     }
 }
 
-extension RPCBindClient.Transport {
-    /// A client transport to the rpcbind at `host`:`port` this way.
-    func clientTransport(host: String, port: Int) -> any RPCClientTransport {
+extension RPCTransportKind {
+    /// A client transport to the rpcbind at `host`:`port` this way, or at the local socket
+    /// `localSocketPath` (where the host and port are not used).
+    func rpcbindClientTransport(host: String, port: Int, localSocketPath: String) throws -> any RPCClientTransport {
         switch self {
         case .udp:
-            UDPClientTransport(host: host, port: port)
+            return UDPClientTransport(host: host, port: port)
         case .tcp:
-            TCPClientTransport(host: host, port: port)
-        case .local(let path):
-            TCPClientTransport(server: .resolved { try SocketAddress(unixDomainSocketPath: path) })
+            return TCPClientTransport(host: host, port: port)
+        case .local:
+            return TCPClientTransport(server: .resolved { try SocketAddress(unixDomainSocketPath: localSocketPath) })
+        case .inProcess:
+            throw RPCError(code: .unreachable, message: "rpcbind cannot be reached in process: use tcp, udp or local")
         }
     }
 }
 
-/// Runs `body` with a client of the rpcbind at `host`:`port`, reached over `transport`, and
-/// shuts the client down when `body` returns. Calls time out after `options.timeout` (default
-/// 5 seconds).
+/// Runs `body` with a client of the rpcbind at `host`:`port`, reached over `transport` (for
+/// ``ONCRPC/RPCTransportKind/local``, at the Unix-domain socket `localSocketPath`), and shuts
+/// the client down when `body` returns. Calls time out after `options.timeout` (default 5
+/// seconds).
 public func withRPCBindClient<Result: Sendable>(
     host: String = "127.0.0.1",
     port: Int = RPCBindClient.port,
-    over transport: RPCBindClient.Transport = .udp,
+    over transport: RPCTransportKind = .udp,
+    localSocketPath: String = RPCBindClient.localSocketPath,
     options: RPCCallOptions = RPCCallOptions(timeout: .seconds(5)),
     isolation: isolated (any Actor)? = #isolation,
     _ body: (RPCBindClient) async throws -> Result
 ) async throws -> Result {
     try await withRPCClient(
-        transport: transport.clientTransport(host: host, port: port), defaultOptions: options, isolation: isolation
+        transport: transport.rpcbindClientTransport(host: host, port: port, localSocketPath: localSocketPath),
+        defaultOptions: options, isolation: isolation
     ) { client in
         try await body(RPCBindClient(wrapping: client))
     }

@@ -24,7 +24,7 @@ extension RPCServerRegistration {
     public static func rpcbind(replaceExisting: Bool) -> RPCServerRegistration {
         let overUDP = RPCServerRegistration.rpcbind(host: "127.0.0.1", over: .udp, replaceExisting: replaceExisting)
         let overLocal = RPCServerRegistration.rpcbind(
-            host: "127.0.0.1", over: .local(path: RPCBindClient.localSocketPath), replaceExisting: replaceExisting)
+            host: "127.0.0.1", over: .local, replaceExisting: replaceExisting)
         // A socket file left by an rpcbind that is gone refuses connections: then use UDP.
         func local(
             _ step: @escaping @Sendable ([Endpoint], Notices) async throws -> Void,
@@ -69,14 +69,15 @@ extension RPCServerRegistration {
     public static func rpcbind(
         host: String,
         port: Int = RPCBindClient.port,
-        over transport: RPCBindClient.Transport,
+        over transport: RPCTransportKind,
+        localSocketPath: String = RPCBindClient.localSocketPath,
         replaceExisting: Bool = false
     ) -> RPCServerRegistration {
         let owner = String(getuid())
         return RPCServerRegistration(
             registerReportingNotices: { endpoints, notices in
                 do {
-                    try await withRPCBindClient(host: host, port: port, over: transport) { rpcbind in
+                    try await withRPCBindClient(host: host, port: port, over: transport, localSocketPath: localSocketPath) { rpcbind in
                         let table = replaceExisting ? [] : try await rpcbind.mappings()
                         var done: [Endpoint] = []
                         do {
@@ -117,7 +118,7 @@ extension RPCServerRegistration {
                 }
             },
             unregister: { endpoints in
-                try await withRPCBindClient(host: host, port: port, over: transport) { rpcbind in
+                try await withRPCBindClient(host: host, port: port, over: transport, localSocketPath: localSocketPath) { rpcbind in
                     for endpoint in endpoints {
                         _ = try await rpcbind.unset(
                             program: endpoint.program, version: endpoint.version, netid: endpoint.netid, owner: owner)

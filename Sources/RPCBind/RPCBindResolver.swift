@@ -1,17 +1,26 @@
 public import NIOCore
-import ONCRPC
+public import ONCRPC
 public import ONCRPCNIOTransport
 
-/// The transport protocol a service is looked up for.
-public enum RPCServiceProtocol: String, Hashable, Sendable {
-    /// TCP: netid `tcp`, or `tcp6` for an IPv6 host.
-    case tcp
-    /// UDP: netid `udp`, or `udp6` for an IPv6 host.
-    case udp
+/// The transport protocol a service is looked up for: now the package's one transport type.
+@available(*, deprecated, renamed: "RPCTransportKind")
+public typealias RPCServiceProtocol = RPCTransportKind
 
-    /// The netid for a host of `address`'s family.
-    func netid(for address: SocketAddress) -> String {
-        address.protocol == .inet6 ? rawValue + "6" : rawValue
+extension RPCTransportKind {
+    /// The netid looked up for a host of `address`'s family; the in-process kind has none.
+    func netid(for address: SocketAddress) throws -> String {
+        guard let netid = netid(ipv6: address.protocol == .inet6) else {
+            throw RPCError(
+                code: .unreachable,
+                message: "an in-process service is not registered with rpcbind: use InProcessTransport")
+        }
+        return netid
+    }
+
+    /// How to reach the rpcbind asked about this kind: over the local socket for a local
+    /// service, else over the same protocol.
+    var rpcbindTransport: RPCTransportKind {
+        self == .udp ? .udp : self == .local ? .local : .tcp
     }
 }
 
@@ -27,7 +36,7 @@ extension RPCServerAddress {
         host: String,
         program: UInt32,
         version: UInt32,
-        over serviceProtocol: RPCServiceProtocol,
+        over serviceProtocol: RPCTransportKind,
         rpcbindPort: Int = RPCBindClient.port
     ) -> RPCServerAddress {
         .resolved {
@@ -45,7 +54,7 @@ public enum RPCBindResolver {
         host: String,
         program: UInt32,
         version: UInt32,
-        over serviceProtocol: RPCServiceProtocol,
+        over serviceProtocol: RPCTransportKind,
         rpcbindPort: Int = RPCBindClient.port
     ) async throws -> SocketAddress {
         let rpcbindAddress: SocketAddress
@@ -54,10 +63,10 @@ public enum RPCBindResolver {
         } catch {
             throw RPCError(code: .unreachable, message: "cannot resolve host '\(host)': \(error)")
         }
-        let netid = serviceProtocol.netid(for: rpcbindAddress)
+        let netid = try serviceProtocol.netid(for: rpcbindAddress)
         let hostIP = rpcbindAddress.ipAddress ?? host
         let (universal, listed) = try await withRPCBindClient(
-            host: hostIP, port: rpcbindPort, over: serviceProtocol == .tcp ? .tcp : .udp
+            host: hostIP, port: rpcbindPort, over: serviceProtocol.rpcbindTransport
         ) { rpcbind -> (String?, [RPCBindMapping]) in
             guard let universal = try await rpcbind.universalAddress(program: program, version: version, netid: netid)
             else {

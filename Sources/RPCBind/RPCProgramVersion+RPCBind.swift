@@ -5,7 +5,9 @@ import ONCRPCNIOTransport
 extension RPCProgramVersion {
     /// Runs `body` with a client of this program version on `host`, over TCP or UDP: at `port`
     /// when one is given, else wherever the host's rpcbind says (looked up again on each new
-    /// connection). The transport shuts down when `body` returns.
+    /// connection). Over ``ONCRPC/RPCTransportKind/local`` the local rpcbind is asked (through
+    /// its Unix-domain socket) for the service's socket path, and `host` is not used. The
+    /// transport shuts down when `body` returns.
     ///
     /// ```swift
     /// let stats = try await RStat.V3.withClient(host: "server1", over: .udp) { rstat in
@@ -14,7 +16,7 @@ extension RPCProgramVersion {
     /// ```
     public static func withClient<Result: Sendable>(
         host: String,
-        over serviceProtocol: RPCServiceProtocol = .tcp,
+        over serviceProtocol: RPCTransportKind = .tcp,
         port: Int? = nil,
         rpcbindPort: Int = RPCBindClient.port,
         defaultOptions: RPCCallOptions = .default,
@@ -28,10 +30,11 @@ extension RPCProgramVersion {
             server: server, over: serviceProtocol, defaultOptions: defaultOptions, isolation: isolation, body)
     }
 
-    /// Runs `body` with a client of this program version at `address`, over TCP or UDP.
+    /// Runs `body` with a client of this program version at `address`: over TCP or UDP for an
+    /// IP address, or a Unix-domain socket address with ``ONCRPC/RPCTransportKind/local``.
     public static func withClient<Result: Sendable>(
         address: SocketAddress,
-        over serviceProtocol: RPCServiceProtocol = .tcp,
+        over serviceProtocol: RPCTransportKind = .tcp,
         defaultOptions: RPCCallOptions = .default,
         isolation: isolated (any Actor)? = #isolation,
         _ body: (Client) async throws -> Result
@@ -43,13 +46,13 @@ extension RPCProgramVersion {
 
     private static func withClient<Result: Sendable>(
         server: RPCServerAddress,
-        over serviceProtocol: RPCServiceProtocol,
+        over serviceProtocol: RPCTransportKind,
         defaultOptions: RPCCallOptions,
         isolation: isolated (any Actor)?,
         _ body: (Client) async throws -> Result
     ) async throws -> Result {
         switch serviceProtocol {
-        case .tcp:
+        case .tcp, .local:
             try await withClient(
                 transport: TCPClientTransport(server: server), defaultOptions: defaultOptions, isolation: isolation,
                 body)
@@ -57,6 +60,10 @@ extension RPCProgramVersion {
             try await withClient(
                 transport: UDPClientTransport(server: server), defaultOptions: defaultOptions, isolation: isolation,
                 body)
+        case .inProcess:
+            throw RPCError(
+                code: .unreachable,
+                message: "a client over the in-process transport is made with withClient(transport:)")
         }
     }
 }

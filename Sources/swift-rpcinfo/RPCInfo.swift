@@ -74,7 +74,7 @@ struct RPCInfo: AsyncParsableCommand {
             guard operands.count == 2 || operands.count == 3 else {
                 throw ValidationError("a ping takes host prog [vers]")
             }
-            let over: RPCServiceProtocol
+            let over: RPCTransportKind
             switch (pingTCP, pingUDP, netid) {
             case (true, false, _): over = .tcp
             case (false, true, _): over = .udp
@@ -135,7 +135,7 @@ struct RPCInfo: AsyncParsableCommand {
 
     /// Runs `body` with a client of the rpcbind at `host`, or fails as rpcinfo does.
     static func withRPCBind<T: Sendable>(
-        host: String, over transport: RPCBindClient.Transport = .tcp, what: String = "rpcbind",
+        host: String, over transport: RPCTransportKind = .tcp, what: String = "rpcbind",
         _ body: (RPCBindClient) async throws -> T
     ) async throws -> T {
         do {
@@ -288,7 +288,7 @@ struct RPCInfo: AsyncParsableCommand {
     // MARK: Pings and deletion
 
     /// `-t`/`-u`/`-T`: calls the NULL procedure of each version (or of `version`).
-    static func ping(host: String, program: UInt32, version: UInt32?, over: RPCServiceProtocol, port: Int?) async throws
+    static func ping(host: String, program: UInt32, version: UInt32?, over: RPCTransportKind, port: Int?) async throws
         -> Bool
     {
         let address: SocketAddress
@@ -355,9 +355,9 @@ struct RPCInfo: AsyncParsableCommand {
         guard operands.count == 2 else { throw ValidationError("-d takes prog vers") }
         let program = try Self.program(operands[0])
         let version = try Self.number(operands[1])
-        let transport: RPCBindClient.Transport =
+        let transport: RPCTransportKind =
             FileManager.default.fileExists(atPath: RPCBindClient.localSocketPath)
-            ? .local(path: RPCBindClient.localSocketPath) : .udp
+            ? .local : .udp
         let removed = try await Self.withRPCBind(host: "127.0.0.1", over: transport) { rpcbind in
             try await rpcbind.unset(program: program, version: version, netid: netid ?? "", owner: String(getuid()))
         }

@@ -42,7 +42,7 @@ struct InteropMatrixTests {
         let rows = try await portmapRows(program: Interop.program)
         #expect(Set(rows.map(\.proto)) == ["tcp", "udp"], "the C server's registration: \(rows)")
 
-        for proto in [RPCServiceProtocol.tcp, .udp] {
+        for proto in [RPCTransportKind.tcp, .udp] {
             let transport: any RPCClientTransport =
                 switch proto {
                 case .tcp:
@@ -50,7 +50,7 @@ struct InteropMatrixTests {
                     TCPClientTransport(
                         server: .rpcbind(host: "127.0.0.1", program: Interop.program, version: 1, over: .tcp),
                         configuration: .init(maximumFragmentSize: 64 << 10))
-                case .udp:
+                default:
                     UDPClientTransport(
                         server: .rpcbind(host: "127.0.0.1", program: Interop.program, version: 1, over: .udp))
                 }

@@ -24,8 +24,8 @@ struct EmbeddedRPCBindTests {
             credentials: .sys(AuthSysParameters(stamp: 1, machineName: "test", uid: uid, gid: uid, gids: [])))
     }
 
-    @Test(arguments: [RPCBindClient.Transport.udp, .tcp])
-    func everyProcedureOfEveryVersion(over transport: RPCBindClient.Transport) async throws {
+    @Test(arguments: [RPCTransportKind.udp, .tcp])
+    func everyProcedureOfEveryVersion(over transport: RPCTransportKind) async throws {
         try await withEmbeddedRPCBind { embedded in
             try await withRPCBindClient(port: embedded.port, over: transport) { rpcbind in
                 // NULL of each version; other versions are PROG_MISMATCH(2, 4).

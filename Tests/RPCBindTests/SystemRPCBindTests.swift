@@ -215,9 +215,28 @@ struct SystemRPCBindTests {
         #expect(callError?.code == .notRegistered)
     }
 
+    /// One transport kind for every lookup: rpcbind finds itself by netid `tcp`, `udp` and
+    /// `local` (its Unix-domain socket, a path), and the generated client connects there.
+    @Test func aOneLineClientReachesRPCBindOverEachKind() async throws {
+        for kind in [RPCTransportKind.tcp, .udp, .local] {
+            let time = try await RPCBindProgram.Version4.withClient(host: "127.0.0.1", over: kind) { rpcbind in
+                try await rpcbind.null()
+                return try await rpcbind.getTime()
+            }
+            #expect(abs(Int(time) - Int(Date().timeIntervalSince1970)) < 60, "\(kind)")
+        }
+        // The in-process kind has no netid: a clear error, not a hang.
+        let error = await #expect(throws: RPCError.self) {
+            try await RPCBindProgram.Version4.withClient(host: "127.0.0.1", over: .inProcess) { try await $0.null() }
+        }
+        #expect(error?.code == .unreachable)
+        #expect(error?.message.contains("in-process") == true, "\(String(describing: error))")
+    }
+
     @Test func everyReadOnlyProcedureOfTheSystemRPCBind() async throws {
-        for transport: RPCBindClient.Transport in [.udp, .tcp, .local(path: RPCBindClient.localSocketPath)] {
-            if case .local(let path) = transport, !FileManager.default.fileExists(atPath: path) {
+        for transport: RPCTransportKind in [.udp, .tcp, .local] {
+            let path = RPCBindClient.localSocketPath
+            if transport == .local, !FileManager.default.fileExists(atPath: path) {
                 Issue.record("\(path) is missing: the system rpcbind should create it (start it with rpcbind -w)")
                 continue
             }

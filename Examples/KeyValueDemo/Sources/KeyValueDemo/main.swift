@@ -84,7 +84,7 @@ try await withThrowingTaskGroup(of: Void.self) { group in
         print("rpcbind: program \(mapping.rProg) version \(mapping.rVers) \(mapping.rNetid) at \(mapping.rAddr)")
     }
 
-    for over in [RPCServiceProtocol.tcp, .udp] {
+    for over in [RPCTransportKind.tcp, .udp] {
         let name = over.rawValue
         // The generated namespace opens its own client, found through rpcbind.
         try await KeyValue.Version1.withClient(host: "127.0.0.1", over: over, rpcbindPort: rpcbindPort) { client in
