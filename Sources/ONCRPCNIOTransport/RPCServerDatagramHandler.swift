@@ -8,18 +8,18 @@ import ONCRPC
 /// a handler that does not suspend is answered before the next datagram is read). A
 /// retransmitted call is answered from the duplicate-request cache, or dropped while the first
 /// is still running. Datagrams that come while `maximumCallsInFlight` calls run, or while
-/// draining, are dropped (clients retransmit).
+/// draining, are dropped (clients retransmit). Its calls-in-flight and draining state is a
+/// ``ServerDatagramStateMachine``.
 final class RPCServerDatagramHandler: ChannelInboundHandler {
     typealias InboundIn = AddressedEnvelope<ByteBuffer>
     typealias OutboundOut = AddressedEnvelope<ByteBuffer>
 
     private let dispatcher: RPCDispatcher
     private let cache: RPCDuplicateRequestCache?
-    private let maximumCallsInFlight: Int
-    private var inFlight = 0
+    private var socket: ServerDatagramStateMachine
     /// The tasks of the calls in flight.
     private let tasks: HandlerTasks
-    private var draining = false
+    /// Whether replies have been written since the last flush.
     private var unflushed = false
     /// Set while the handlers of a datagram just read run in place: replies then wait for
     /// `channelReadComplete`'s flush.
@@ -37,7 +37,7 @@ final class RPCServerDatagramHandler: ChannelInboundHandler {
     ) {
         self.dispatcher = dispatcher
         self.cache = cache
-        self.maximumCallsInFlight = maximumCallsInFlight
+        self.socket = ServerDatagramStateMachine(maximumCallsInFlight: maximumCallsInFlight)
         self.tasks = HandlerTasks(executor: EventLoopTaskExecutor(eventLoop: eventLoop))
         self.idle = eventLoop.makePromise()
     }
@@ -57,12 +57,13 @@ final class RPCServerDatagramHandler: ChannelInboundHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
-        draining = true
-        idle.succeed()
+        if socket.removed() {
+            idle.succeed()
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !draining, inFlight < maximumCallsInFlight else { return }
+        guard socket.datagramArrived() else { return }
         let envelope = unwrapInboundIn(data)
         let peerAddress = envelope.remoteAddress
         let peer = peer(at: peerAddress)
@@ -84,7 +85,7 @@ final class RPCServerDatagramHandler: ChannelInboundHandler {
             if let reply { send(reply, to: peerAddress, context: context) }
         case .pending(let call):
             let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            inFlight += 1
+            socket.callStarted()
             tasks.enqueue(call) { [cache, key] reply in
                 // A datagram is one buffer: a reply referencing large buffers is joined here, once.
                 let reply = reply?.joined
@@ -113,7 +114,7 @@ final class RPCServerDatagramHandler: ChannelInboundHandler {
     /// A handler finished: send its reply, at once when it had suspended, otherwise with the
     /// flush of the read that brought the call.
     private func complete(_ reply: ByteBuffer?, to peer: SocketAddress) {
-        inFlight -= 1
+        let becameIdle = socket.callFinished()
         if let reply, let context {
             send(reply, to: peer, context: context)
             if !runningQueuedCalls {
@@ -121,7 +122,7 @@ final class RPCServerDatagramHandler: ChannelInboundHandler {
                 context.flush()
             }
         }
-        if draining, inFlight == 0 {
+        if becameIdle {
             idle.succeed()
         }
     }
@@ -129,11 +130,7 @@ final class RPCServerDatagramHandler: ChannelInboundHandler {
     /// Stops taking calls; ``idle`` succeeds once the calls in flight are answered (or, when
     /// `cancellingCalls`, once their cancelled tasks have returned).
     func drain(cancellingCalls: Bool = false) {
-        draining = true
-        if cancellingCalls {
-            inFlight -= tasks.cancelAll()
-        }
-        if inFlight == 0 {
+        if socket.drain(cancelledCalls: cancellingCalls ? tasks.cancelAll() : 0) {
             idle.succeed()
         }
     }

@@ -27,6 +27,12 @@ import ONCRPC
 /// answered. When the connection closes with calls still running (the peer left, or the server
 /// stops at once), their tasks are cancelled: no one can receive their replies. `finished`
 /// succeeds when the connection is closed and no handler is running.
+///
+/// The connection's state is in two types of their own: ``ServerConnectionStateMachine`` (calls
+/// in flight, records waiting, reads held back, draining and closing) and
+/// ``ServerConnectionDeadlines`` (the idle and record timeouts); this class turns their answers
+/// into channel operations and keeps what belongs to the wire (the record reader, the reply
+/// batch, the timers).
 final class RPCServerStreamHandler: ChannelDuplexHandler {
     /// Bytes of the stream.
     typealias InboundIn = ByteBuffer
@@ -36,19 +42,15 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
 
     private let dispatcher: RPCDispatcher
     private let peer: RPCPeer
-    private let maximumCallsInFlight: Int
     private let logger: Logger
     /// Succeeds when the channel is closed and no call is in flight.
     let finished: EventLoopPromise<Void>
 
-    private var inFlight = 0
+    private var connection: ServerConnectionStateMachine
+    private var deadlines: ServerConnectionDeadlines
     /// The tasks of the calls in flight.
     private let tasks: HandlerTasks
-    /// Records read while at the in-flight limit, dispatched in order as calls finish.
-    private var waiting = CircularBuffer<ByteBuffer>()
-    private var readHeldBack = false
-    private var draining = false
-    private var active = true
+    /// Whether replies have been written since the last flush.
     private var unflushed = false
     /// Small replies written since the last flush, which leave together with it.
     private var batch = RecordBatch()
@@ -66,12 +68,6 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
     private var records: RecordReader
     private let maximumFragmentSize: Int
 
-    private let idleTimeout: TimeAmount?
-    private let recordTimeout: TimeAmount?
-    /// When the last read came or the last call finished (idleness counts from then).
-    private var lastActivity = NIODeadline.now()
-    /// When the record now arriving began, while a read has ended inside one.
-    private var recordStart: NIODeadline?
     private var idleTimer: Scheduled<Void>?
     private var recordTimer: Scheduled<Void>?
 
@@ -80,13 +76,14 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
         maximumFragmentSize: Int, idleTimeout: Duration?, recordTimeout: Duration?, eventLoop: any EventLoop,
         logger: Logger
     ) {
-        self.idleTimeout = idleTimeout.map(TimeAmount.init)
-        self.recordTimeout = recordTimeout.map(TimeAmount.init)
+        self.deadlines = ServerConnectionDeadlines(
+            idleTimeout: idleTimeout.map(TimeAmount.init), recordTimeout: recordTimeout.map(TimeAmount.init),
+            now: .now())
+        self.connection = ServerConnectionStateMachine(maximumCallsInFlight: maximumCallsInFlight)
         self.records = RecordReader(maximumRecordSize: maximumRecordSize)
         self.maximumFragmentSize = maximumFragmentSize
         self.dispatcher = dispatcher
         self.peer = peer
-        self.maximumCallsInFlight = maximumCallsInFlight
         self.tasks = HandlerTasks(executor: EventLoopTaskExecutor(eventLoop: eventLoop))
         self.logger = logger
         self.finished = eventLoop.makePromise()
@@ -115,36 +112,25 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !draining else { return }
+        guard connection.acceptsRecords else { return }
         // One clock reading per read, for the deadlines and the calls answered during it.
         let now = NIODeadline.now()
-        lastActivity = now
         let wasMidRecord = records.isMidRecord
         var completedRecord = false
         do {
             try records.read(unwrapInboundIn(data)) { record in
                 completedRecord = true
-                guard !draining else { return }
-                if inFlight >= maximumCallsInFlight {
-                    waiting.append(record)
-                } else {
+                if case .dispatch = connection.recordRead(record) {
                     dispatch(record, context: context)
                 }
             }
         } catch {
             errorCaught(context: context, error: error)
         }
-        if records.isMidRecord {
-            // A record that began in this read (after one it completed, or after a boundary)
-            // starts its clock now; one continued from the read before keeps its start.
-            if completedRecord || !wasMidRecord || recordStart == nil {
-                recordStart = now
-            }
-            if recordTimer == nil, let recordTimeout, let recordStart {
-                scheduleRecordCheck(context: context, at: recordStart + recordTimeout)
-            }
-        } else {
-            recordStart = nil
+        if let check = deadlines.bytesRead(
+            at: now, wasMidRecord: wasMidRecord, completedRecord: completedRecord, isMidRecord: records.isMidRecord)
+        {
+            scheduleRecordCheck(context: context, at: check)
         }
         runQueuedCalls(context: context, now: now)
     }
@@ -161,12 +147,12 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
             runningQueuedCalls = false
             // One clock reading for all the calls answered here.
             if completedWhileRunningQueuedCalls {
-                lastActivity = now ?? .now()
+                deadlines.activity(at: now ?? .now())
             }
         }
         repeat {
             tasks.runQueued()
-            while active, inFlight < maximumCallsInFlight, let record = waiting.popFirst() {
+            while let record = connection.nextWaitingRecord() {
                 dispatch(record, context: context)
             }
         } while tasks.hasQueued
@@ -206,7 +192,7 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
         case .pending(let call):
             // Run with the other calls of this read once they are all dispatched.
             guard let completion else { return }
-            inFlight += 1
+            connection.callStarted()
             tasks.enqueue(call, completion: completion)
             return
         }
@@ -230,14 +216,13 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
     /// had suspended), also dispatch and run the records waiting for room, flush, read again
     /// once none wait, and close a draining connection once nothing is in flight.
     private func complete(_ reply: consuming RPCMessageBytes?) {
-        inFlight -= 1
+        let action = connection.callFinished()
         if runningQueuedCalls {
             completedWhileRunningQueuedCalls = true
         } else {
-            lastActivity = .now()
+            deadlines.activity(at: .now())
         }
-        guard let context, active else {
-            waiting.removeAll()
+        guard case .writeReply = action, let context else {
             finishIfIdle()
             return
         }
@@ -249,26 +234,23 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
             unflushed = true
             return
         }
-        while inFlight < maximumCallsInFlight, let record = waiting.popFirst() {
+        while let record = connection.nextWaitingRecord() {
             dispatch(record, context: context)
         }
         runQueuedCalls(context: context)
         unflushed = false
         flushReplies(context: context)
-        if readHeldBack, waiting.isEmpty, inFlight < maximumCallsInFlight, !draining {
-            readHeldBack = false
+        if connection.readMayResume() {
             context.read()
         }
-        if draining, inFlight == 0, waiting.isEmpty {
+        if connection.isDrained {
             context.close(promise: nil)
         }
         finishIfIdle()
     }
 
     func read(context: ChannelHandlerContext) {
-        if inFlight >= maximumCallsInFlight || !waiting.isEmpty || draining {
-            readHeldBack = true
-        } else {
+        if case .read = connection.readRequested() {
             context.read()
         }
     }
@@ -276,12 +258,12 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? ChannelEvent, event == .inputClosed {
             // No more calls: answer the ones in flight and those already read, then close.
-            draining = true
+            let closeNow = connection.inputClosed()
             if unflushed {
                 unflushed = false
                 flushReplies(context: context)
             }
-            if inFlight == 0, waiting.isEmpty {
+            if closeNow {
                 context.close(promise: nil)
             }
             return
@@ -291,20 +273,15 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         logger.debug("closing the connection after an error", metadata: ["peer": "\(peer)", "error": "\(error)"])
-        draining = true
+        connection.streamFailed()
         context.close(promise: nil)
-    }
-
-    /// Whether a call is running or waiting for room (the idle timeout does not apply then).
-    private var hasCallsInFlight: Bool {
-        inFlight > 0 || !waiting.isEmpty
     }
 
     /// Starts counting idleness from now, once per connection.
     private func startIdleClock(context: ChannelHandlerContext) {
-        guard idleTimer == nil, let idleTimeout else { return }
-        lastActivity = .now()
-        scheduleIdleCheck(context: context, at: lastActivity + idleTimeout)
+        if let check = deadlines.connectionActive(now: .now()) {
+            scheduleIdleCheck(context: context, at: check)
+        }
     }
 
     /// Runs `check` on this handler at `deadline`, on the event loop.
@@ -324,17 +301,17 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
     }
 
     private func checkIdle(context: ChannelHandlerContext) {
-        guard let idleTimeout, active else { return }
-        let now = NIODeadline.now()
-        if records.isMidRecord || hasCallsInFlight {
-            // Busy: the record timeout or the calls govern; idleness counts from now.
-            lastActivity = now
-        }
-        if now - lastActivity >= idleTimeout {
+        guard connection.state != .closed else { return }
+        // Busy, the record timeout or the calls govern.
+        let busy = records.isMidRecord || connection.hasCallsInFlight
+        switch deadlines.idleCheck(now: .now(), busy: busy) {
+        case .close:
             logger.debug("closing an idle connection", metadata: ["peer": "\(peer)"])
             context.close(promise: nil)
-        } else {
-            scheduleIdleCheck(context: context, at: lastActivity + idleTimeout)
+        case .checkAgain(let deadline):
+            scheduleIdleCheck(context: context, at: deadline)
+        case .none:
+            break
         }
     }
 
@@ -344,12 +321,15 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
 
     private func checkRecord(context: ChannelHandlerContext) {
         recordTimer = nil
-        guard let recordTimeout, let recordStart, records.isMidRecord, active else { return }
-        if NIODeadline.now() - recordStart >= recordTimeout {
+        guard connection.state != .closed else { return }
+        switch deadlines.recordCheck(now: .now(), isMidRecord: records.isMidRecord) {
+        case .close:
             logger.debug("closing a connection whose record arrives too slowly", metadata: ["peer": "\(peer)"])
             context.close(promise: nil)
-        } else {
-            scheduleRecordCheck(context: context, at: recordStart + recordTimeout)
+        case .checkAgain(let deadline):
+            scheduleRecordCheck(context: context, at: deadline)
+        case .none:
+            break
         }
     }
 
@@ -358,16 +338,13 @@ final class RPCServerStreamHandler: ChannelDuplexHandler {
         recordTimer?.cancel()
         idleTimer = nil
         recordTimer = nil
-        active = false
-        draining = true
-        waiting.removeAll()
-        inFlight -= tasks.cancelAll()
+        connection.channelClosed(cancelledCalls: tasks.cancelAll())
         finishIfIdle()
         context.fireChannelInactive()
     }
 
     private func finishIfIdle() {
-        if !active, inFlight == 0 {
+        if connection.isFinished {
             finished.succeed()
         }
     }
