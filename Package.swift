@@ -13,6 +13,7 @@ let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
 let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let unixSignals = Target.Dependency.product(name: "UnixSignals", package: "swift-service-lifecycle")
 
 let package = Package(
     name: "swift-oncrpc",
@@ -57,7 +58,7 @@ let package = Package(
         ),
         .target(
             name: "RPCBindServer",
-            dependencies: ["RPCBind", "ONCRPC", "XDR", nioCore, logging],
+            dependencies: ["RPCBind", "ONCRPC", "ONCRPCNIOTransport", "XDR", nioCore, logging],
             swiftSettings: strictSettings
         ),
         .target(name: "XDRLanguage", swiftSettings: strictSettings),
@@ -79,7 +80,7 @@ let package = Package(
             name: "swift-rpcbind",
             dependencies: [
                 "RPCBindServer", "RPCBind", "ONCRPCNIOTransport", "ONCRPC", nioCore, logging, serviceLifecycle,
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                unixSignals,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -87,7 +88,10 @@ let package = Package(
         // The main job; its code is the package in Examples/KeyValueDemo, built here as well.
         .executableTarget(
             name: "oncrpc-demo",
-            dependencies: ["ONCRPC", "ONCRPCNIOTransport", "RPCBind", "RPCBindServer", "XDR", nioCore],
+            dependencies: [
+                "ONCRPC", "ONCRPCNIOTransport", "RPCBind", "RPCBindServer", "XDR", nioCore, logging, serviceLifecycle,
+                unixSignals,
+            ],
             path: "Examples/KeyValueDemo/Sources/KeyValueDemo",
             exclude: ["swift-rpcgen-config.json"],
             swiftSettings: strictSettings,
@@ -131,6 +135,16 @@ let package = Package(
                 logging,
             ],
             swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ReadmeTests",
+            dependencies: [
+                "ONCRPC", "XDR", "ONCRPCNIOTransport", "RPCBind", "RPCBindServer", nioCore, logging, serviceLifecycle,
+                unixSignals,
+            ],
+            exclude: ["swift-rpcgen-config.json"],
+            swiftSettings: strictSettings,
+            plugins: ["SwiftRPCGenPlugin"]
         ),
         .testTarget(
             name: "InteropTests",

@@ -12,6 +12,8 @@ let package = Package(
     dependencies: [
         .package(path: "../.."),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .executableTarget(
@@ -23,6 +25,9 @@ let package = Package(
                 .product(name: "RPCBindServer", package: "swift-oncrpc"),
                 .product(name: "XDR", package: "swift-oncrpc"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             exclude: ["swift-rpcgen-config.json"],
             swiftSettings: [.swiftLanguageMode(.v6)],

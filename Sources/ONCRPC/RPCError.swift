@@ -5,7 +5,7 @@
 /// failure (``Code-swift.struct/timedOut``, ``Code-swift.struct/connectionClosed``, …). A server
 /// handler can throw one to choose the reply the caller gets; any other error it throws becomes
 /// `SYSTEM_ERR`.
-public struct RPCError: Error, Sendable, CustomStringConvertible {
+public struct RPCError: Error, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
     /// What went wrong: a reply status from the server or a local failure.
     ///
     /// A struct with a static member for each code (as grpc-swift's and swift-nio's error codes
@@ -140,12 +140,17 @@ public struct RPCError: Error, Sendable, CustomStringConvertible {
         self.cause = cause
     }
 
+    /// One line a user can act on: the code and the message (`RPCError(unreachable): cannot
+    /// connect to 127.0.0.1:1 over tcp: connection refused`). ``debugDescription`` adds the
+    /// underlying error.
     public var description: String {
-        var text = "RPCError(\(code)): \(message)"
-        if let cause {
-            text += " (cause: \(cause))"
-        }
-        return text
+        "RPCError(\(code)): \(message)"
+    }
+
+    /// ``description`` and the error underneath, if any.
+    public var debugDescription: String {
+        guard let cause else { return description }
+        return description + " (cause: \(String(reflecting: cause)))"
     }
 
     /// The reply a server sends when a handler throws this error, if it names a reply status.

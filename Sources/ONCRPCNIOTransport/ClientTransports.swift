@@ -84,19 +84,26 @@ public final class TCPClientTransport: RPCClientTransport {
             if address.protocol != .unix {
                 bootstrap = bootstrap.channelOption(.socketOption(.tcp_nodelay), value: 1)
             }
-            return
-                try await bootstrap
-                .channelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(
-                            RPCStreamClientHandler(
-                                maximumRecordSize: configuration.maximumRecordSize,
-                                maximumFragmentSize: configuration.maximumFragmentSize, logger: logger))
+            let channel: any Channel
+            do {
+                channel =
+                    try await bootstrap
+                    .channelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(
+                                RPCStreamClientHandler(
+                                    maximumRecordSize: configuration.maximumRecordSize,
+                                    maximumFragmentSize: configuration.maximumFragmentSize, logger: logger))
+                        }
                     }
-                }
-                .connect(to: address)
-                .channelHonouringCancellation()
-                .connected(through: RPCStreamClientHandler.self)
+                    .connect(to: address)
+                    .channelHonouringCancellation()
+            } catch {
+                throw connectFailure(
+                    error, to: address, over: address.protocol == .unix ? .local : .tcp,
+                    timeout: configuration.connectTimeout)
+            }
+            return try await channel.connected(through: RPCStreamClientHandler.self)
         }
     }
 

@@ -65,16 +65,26 @@ public enum RPCBindResolver {
         }
         let netid = try serviceProtocol.netid(for: rpcbindAddress)
         let hostIP = rpcbindAddress.ipAddress ?? host
-        let (universal, listed) = try await withRPCBindClient(
-            host: hostIP, port: rpcbindPort, over: serviceProtocol.rpcbindTransport
-        ) { rpcbind -> (String?, [RPCBindMapping]) in
-            guard let universal = try await rpcbind.universalAddress(program: program, version: version, netid: netid)
-            else {
-                // What rpcbind does list for the program, to say what would work instead.
-                let table = (try? await rpcbind.mappings()) ?? []
-                return (nil, table.filter { $0.rProg == program })
+        let (universal, listed): (String?, [RPCBindMapping])
+        do {
+            (universal, listed) = try await withRPCBindClient(
+                host: hostIP, port: rpcbindPort, over: serviceProtocol.rpcbindTransport
+            ) { rpcbind -> (String?, [RPCBindMapping]) in
+                guard let universal = try await rpcbind.universalAddress(program: program, version: version, netid: netid)
+                else {
+                    // What rpcbind does list for the program, to say what would work instead.
+                    let table = (try? await rpcbind.mappings()) ?? []
+                    return (nil, table.filter { $0.rProg == program })
+                }
+                return (universal, [])
             }
-            return (universal, [])
+        } catch let error as RPCError where error.code == .unreachable || error.code == .timedOut {
+            // Said of rpcbind, not of the service the caller asked for.
+            let place = serviceProtocol == .local ? "the local rpcbind" : "the rpcbind at \(host) port \(rpcbindPort)"
+            throw RPCError(
+                code: error.code,
+                message: "cannot look up program \(program) version \(version): \(place) does not answer ("
+                    + error.message + ")", cause: error)
         }
         guard let universal else {
             throw RPCError(

@@ -1,7 +1,8 @@
 import Logging
 import NIOCore
 public import ONCRPC
-import RPCBind
+import ONCRPCNIOTransport
+public import RPCBind
 
 #if canImport(Glibc)
     import Glibc
@@ -419,5 +420,20 @@ struct RPCBindV4Service: RPCBindProgram.Version4.ServiceProtocol, RPCBindVersion
     func getStat(context: RPCServerContext) async throws -> RPCBindStatisticsByVersion {
         core.registry.countCall(version: 2, procedure: 12)
         return core.registry.statistics
+    }
+}
+
+extension RPCBindServer {
+    /// A server that runs this rpcbind over TCP and UDP at `host`:`port`, entered in its own
+    /// table (``selfRegistration``). Run it with `serve()`, or as a service of a `ServiceGroup`.
+    ///
+    /// ```swift
+    /// let rpcbind = RPCBindServer().makeServer(port: 111)
+    /// try await rpcbind.serve()
+    /// ```
+    public func makeServer(host: String = "127.0.0.1", port: Int = RPCBindClient.port) -> RPCServer {
+        RPCServer(
+            transports: [TCPServerTransport(host: host, port: port), UDPServerTransport(host: host, port: port)],
+            services: services, registration: selfRegistration)
     }
 }
