@@ -53,7 +53,7 @@ public struct RPCCallOptions: Hashable, Sendable {
     /// For UDP: when to retransmit.
     public var retransmit: RPCRetransmitPolicy
     /// The largest reply record this call accepts, or `nil` for the transport's own limit
-    /// (``TCPClientTransport``'s `maximumRecordSize`, 4 MiB by default). Raise it for a call
+    /// (`TCPClientTransport`'s `maximumRecordSize`, 4 MiB by default). Raise it for a call
     /// whose results are large, such as an NFS READ with a large count or an rpcbind DUMP of a
     /// big table. A larger reply fails the call with ``RPCError/Code-swift.struct/replyTooLarge``
     /// before its bytes are buffered; other calls on the connection go on.

@@ -11,7 +11,7 @@ public import XDR
 /// transports): it leaves the table of calls in flight, is not sent again over UDP, and a reply
 /// that comes later is dropped; the connection carries on with the other calls. A call made in
 /// a task already cancelled is not sent.
-/// Get one from ``withRPCClient(transport:defaultOptions:_:)``, which runs the transport for the
+/// Get one from ``withRPCClient(transport:defaultOptions:decodingOptions:isolation:_:)``, which runs the transport for the
 /// scope of a closure.
 ///
 /// Its calls run on their caller's executor (`nonisolated(nonsending)`), as do the transports'
@@ -29,7 +29,7 @@ public struct RPCClient: Sendable {
     let state: ClientState
 
     /// Creates a client over `transport`. The transport must be running (see
-    /// ``withRPCClient(transport:defaultOptions:_:)``).
+    /// ``withRPCClient(transport:defaultOptions:decodingOptions:isolation:_:)``).
     public init(
         transport: any RPCClientTransport,
         defaultOptions: RPCCallOptions = .default,

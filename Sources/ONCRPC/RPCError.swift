@@ -96,7 +96,7 @@ public struct RPCError: Error, Sendable, CustomStringConvertible, CustomDebugStr
             lhs.kind == rhs.kind
         }
 
-        /// Hashes the kind of failure only, as ``==`` compares.
+        /// Hashes the kind of failure only, as `==` compares.
         public func hash(into hasher: inout Hasher) {
             hasher.combine(kind)
         }

@@ -3,7 +3,7 @@ public import NIOCore
 /// Carries calls to a server and brings back their replies. Transports live in other modules
 /// (`ONCRPCNIOTransport`, `ONCRPCInProcessTransport`); ``RPCClient`` builds and parses messages.
 public protocol RPCClientTransport: Sendable {
-    /// Runs the transport until ``beginGracefulShutdown()``; ``withRPCClient(transport:_:)``
+    /// Runs the transport until ``beginGracefulShutdown()``; ``withRPCClient(transport:defaultOptions:decodingOptions:isolation:_:)``
     /// calls it in a child task. Connections are made on demand by ``roundTrip(_:xid:options:)``.
     func run() async throws
 

@@ -3,7 +3,7 @@ public import ONCRPC
 import Synchronization
 
 /// A connected client and server transport pair that never touches a socket: calls go straight
-/// from ``Client`` to the ``RPCDispatcher`` that ``Server`` listens with. For tests, in this
+/// from ``Client`` to the `RPCDispatcher` that ``Server`` listens with. For tests, in this
 /// package and in users' packages.
 ///
 /// ```swift

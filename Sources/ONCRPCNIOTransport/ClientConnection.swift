@@ -218,7 +218,7 @@ final class ClientConnection: Sendable {
         }
     }
 
-    /// Closes the channel; later calls fail with ``RPCError/Code-swift.struct/shutdown``.
+    /// Closes the channel; later calls fail with `RPCError.Code.shutdown`.
     func shutdown() {
         shutdownSignal.signal()
         let (channel, waiters) = state.withLock { state -> ((ConnectedChannel)?, [Waiter]) in

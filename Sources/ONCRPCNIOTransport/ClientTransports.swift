@@ -32,8 +32,8 @@ public final class TCPClientTransport: RPCClientTransport {
     /// Connection settings.
     public struct Configuration: Sendable {
         /// The largest reply record accepted, unless a call sets its own
-        /// (``RPCCallOptions/maximumReplySize``). A larger reply fails its call with
-        /// ``RPCError/Code-swift.struct/replyTooLarge`` before its bytes are buffered; the
+        /// (`RPCCallOptions.maximumReplySize`). A larger reply fails its call with
+        /// `RPCError.Code.replyTooLarge` before its bytes are buffered; the
         /// connection carries on.
         public var maximumRecordSize: Int
         /// The largest fragment sent. By default a call goes as one fragment, as the Linux
@@ -137,7 +137,7 @@ public final class TCPClientTransport: RPCClientTransport {
         try await connection.roundTrip(consume call, xid: xid, options: options, sendFailure: .connectionClosed)
     }
 
-    /// Closes the connection; later calls fail with ``RPCError/Code-swift.struct/shutdown``.
+    /// Closes the connection; later calls fail with `RPCError.Code.shutdown`.
     public func beginGracefulShutdown() {
         connection.shutdown()
     }
@@ -196,7 +196,7 @@ public final class UDPClientTransport: RPCClientTransport {
             RPCMessageBytes(first: consume call), xid: xid, options: options, sendFailure: .unreachable)
     }
 
-    /// Closes the connection; later calls fail with ``RPCError/Code-swift.struct/shutdown``.
+    /// Closes the connection; later calls fail with `RPCError.Code.shutdown`.
     public func beginGracefulShutdown() {
         connection.shutdown()
     }

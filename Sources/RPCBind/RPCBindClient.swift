@@ -152,7 +152,7 @@ extension RPCTransportKind {
 }
 
 /// Runs `body` with a client of the rpcbind at `host`:`port`, reached over `transport` (for
-/// ``ONCRPC/RPCTransportKind/local``, at the Unix-domain socket `localSocketPath`), and shuts
+/// `RPCTransportKind.local`, at the Unix-domain socket `localSocketPath`), and shuts
 /// the client down when `body` returns. Calls time out after `options.timeout` (default 5
 /// seconds).
 public func withRPCBindClient<Result: Sendable>(

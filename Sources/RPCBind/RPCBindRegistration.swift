@@ -60,11 +60,11 @@ extension RPCServerRegistration {
     /// Before an endpoint is set, rpcbind's table is read for a registration of the same program,
     /// version and netid. One at this server's own address is replaced. One elsewhere is pinged
     /// (the NULL procedure, about a second): if something answers there for that program and
-    /// version, registering fails with ``RPCError/Code-swift.struct/registrationFailed``, naming
+    /// version, registering fails with `RPCError.Code.registrationFailed`, naming
     /// its address and owner, and the registration is left as it is; if nothing answers, it is
     /// stale, and is replaced. `replaceExisting` replaces every registration found without
     /// asking. Each endpoint is then set with v4 SET, falling back to portmap v2 SET; a SET that
-    /// rpcbind answers with FALSE fails with ``RPCError/Code-swift.struct/registrationFailed``.
+    /// rpcbind answers with FALSE fails with `RPCError.Code.registrationFailed`.
     /// A failure undoes the endpoints set before it. On shutdown every endpoint is unset.
     public static func rpcbind(
         host: String,

@@ -27,7 +27,7 @@ extension RPCTransportKind {
 extension RPCServerAddress {
     /// The address of `program` `version` at `host`, asked of the rpcbind there each time a
     /// connection is made: v4 GETADDR, falling back to v3 GETADDR and portmap v2 GETPORT. A
-    /// program that is not registered fails the call with ``RPCError/Code-swift.struct/notRegistered``.
+    /// program that is not registered fails the call with `RPCError.Code.notRegistered`.
     ///
     /// ```swift
     /// let transport = TCPClientTransport(server: .rpcbind(host: "nfs.example", program: 100005, version: 3, over: .tcp))
@@ -49,7 +49,7 @@ extension RPCServerAddress {
 /// Looks services up with rpcbind.
 public enum RPCBindResolver {
     /// The socket address of `program` `version` at `host` over `serviceProtocol` (see
-    /// ``ONCRPCNIOTransport/RPCServerAddress/rpcbind(host:program:version:over:rpcbindPort:)``).
+    /// `RPCServerAddress.rpcbind(host:program:version:over:rpcbindPort:)`).
     public static func resolve(
         host: String,
         program: UInt32,

@@ -5,7 +5,7 @@ import ONCRPCNIOTransport
 extension RPCProgramVersion {
     /// Runs `body` with a client of this program version on `host`, over TCP or UDP: at `port`
     /// when one is given, else wherever the host's rpcbind says (looked up again on each new
-    /// connection). Over ``ONCRPC/RPCTransportKind/local`` the local rpcbind is asked (through
+    /// connection). Over `RPCTransportKind.local` the local rpcbind is asked (through
     /// its Unix-domain socket) for the service's socket path, and `host` is not used. The
     /// transport shuts down when `body` returns.
     ///
@@ -31,7 +31,7 @@ extension RPCProgramVersion {
     }
 
     /// Runs `body` with a client of this program version at `address`: over TCP or UDP for an
-    /// IP address, or a Unix-domain socket address with ``ONCRPC/RPCTransportKind/local``.
+    /// IP address, or a Unix-domain socket address with `RPCTransportKind.local`.
     public static func withClient<Result: Sendable>(
         address: SocketAddress,
         over serviceProtocol: RPCTransportKind = .tcp,

@@ -20,7 +20,7 @@ public enum UniversalAddress {
 
     /// The socket address written as `universalAddress` for `netid`.
     ///
-    /// Throws ``RPCError/Code-swift.struct/invalidReply`` when the text is not a universal
+    /// Throws `RPCError.Code.invalidReply` when the text is not a universal
     /// address of that network id.
     public static func socketAddress(_ universalAddress: String, netid: String) throws -> SocketAddress {
         func invalid(_ why: String) -> RPCError {

@@ -11,7 +11,7 @@ public import RPCBind
 #endif
 
 /// An embeddable rpcbind: portmap version 2 and rpcbind versions 3 and 4 over whatever
-/// transports the ``ONCRPC/RPCServer`` it is given to serves.
+/// transports the `RPCServer` it is given to serves.
 ///
 /// ```swift
 /// let rpcbind = RPCBindServer()

@@ -38,7 +38,7 @@ public struct SwiftGenerator {
         }
     }
 
-    /// Generates the Swift file, or throws ``CompilationFailed`` on a Swift name collision.
+    /// Generates the Swift file, or throws `CompilationFailed` on a Swift name collision.
     public mutating func generate() throws(CompilationFailed) -> String {
         assignTypeNames()
         findRecursion()
@@ -862,6 +862,8 @@ public struct SwiftGenerator {
         var number: Int64
         var arguments: [Codec]
         var result: Codec
+        /// The Swift names of the arguments the `.x` names (rpcgen -N), `nil` for the others.
+        var givenNames: [String?]
 
         init(procedure: Procedure, generator: SwiftGenerator) {
             self.procedure = procedure
@@ -869,6 +871,13 @@ public struct SwiftGenerator {
             self.number = generator.specification.value(procedure.number)
             self.arguments = procedure.arguments.map { generator.codec($0, inlineName: "") }
             self.result = procedure.result.map { generator.codec($0, inlineName: "") } ?? .void
+            var used: Set<String> = ["options", "context", "client", "self"]
+            self.givenNames = procedure.arguments.indices.map { index in
+                guard index < procedure.argumentNames.count, let name = procedure.argumentNames[index] else { return nil }
+                var swiftName = generator.namer.memberName(name)
+                while !used.insert(swiftName).inserted { swiftName += "Argument" }
+                return swiftName
+            }
         }
 
         var usesByteBuffer: Bool { arguments.contains { $0.usesByteBuffer } || result.usesByteBuffer }
@@ -883,20 +892,22 @@ public struct SwiftGenerator {
 
         var resultType: String { result.swiftType }
 
-        /// `_ argument: T` parameters.
+        /// The parameters: one argument unlabelled (`_ argument: T`, or the `.x`'s name for it);
+        /// several labelled with the names the `.x` gives them (`_ argument2: T` for one it does
+        /// not name).
         var parameters: [String] {
-            switch arguments.count {
-            case 0: []
-            case 1: ["_ argument: \(arguments[0].swiftType)"]
-            default: arguments.enumerated().map { "_ argument\($0.offset + 1): \($0.element.swiftType)" }
+            zip(arguments, zip(argumentNames, givenNames)).map { codec, names in
+                let (name, given) = names
+                let label = arguments.count > 1 && given != nil ? "" : "_ "
+                return "\(label)\(name): \(codec.swiftType)"
             }
         }
 
         var argumentNames: [String] {
             switch arguments.count {
             case 0: []
-            case 1: ["argument"]
-            default: arguments.indices.map { "argument\($0 + 1)" }
+            case 1: [givenNames[0] ?? "argument"]
+            default: arguments.indices.map { givenNames[$0] ?? "argument\($0 + 1)" }
             }
         }
 
@@ -1016,7 +1027,7 @@ public struct SwiftGenerator {
             case 1: call = "self.\(procedure.swiftName)(arguments, context: context)"
             default:
                 call =
-                    "self.\(procedure.swiftName)(\(procedure.arguments.indices.map { "arguments.\($0)" }.joined(separator: ", ")), context: context)"
+                    "self.\(procedure.swiftName)(\(procedure.arguments.indices.map { (procedure.givenNames[$0].map { "\($0): " } ?? "") + "arguments.\($0)" }.joined(separator: ", ")), context: context)"
             }
             let argumentsBinding = procedure.arguments.isEmpty ? "_" : "arguments"
             if procedure.result == .void {

@@ -133,6 +133,9 @@ public struct Procedure: Hashable, Sendable {
     public var number: ValueExpression
     /// Its argument types (empty for `void`; several with rpcgen -N).
     public var arguments: [TypeSpecifier]
+    /// The names the `.x` gives its arguments (`RES PROC(args_t batch) = 1;`, as rpcgen -N
+    /// takes), one per argument, `nil` where it gives none.
+    public var argumentNames: [String?] = []
     /// Its result type (`nil` for `void`).
     public var result: TypeSpecifier?
     /// Where.

@@ -6,6 +6,13 @@ public struct Parser {
     private var index = 0
     private var diagnostics: [Diagnostic] = []
     private var anonymousCount = 0
+    /// Typedefs made for procedure arguments and results with sizes of their own, put before
+    /// the program that uses them.
+    private var anonymousTypedefs: [Definition] = []
+    /// How many `namespace NAME {` blocks are open.
+    private var namespaceDepth = 0
+    /// Whether the warning for `;` between enum members has been given (once per file).
+    private var warnedEnumSemicolon = false
 
     /// Creates a parser over `tokens` (which must end with `.end`).
     public init(tokens: [Token]) {
@@ -22,10 +29,14 @@ public struct Parser {
         while !isAtEnd {
             let start = index
             do {
+                if try parseExtension() { continue }
                 if let definition = try parseDefinition() {
+                    definitions += anonymousTypedefs
+                    anonymousTypedefs = []
                     definitions.append(definition)
                 }
             } catch {
+                anonymousTypedefs = []
                 recover()
                 if index == start { index += 1 }
             }
@@ -99,6 +110,18 @@ public struct Parser {
         return (name, advance())
     }
 
+    /// A name where a keyword cannot be mistaken for anything else (a declaration's or a
+    /// definition's own name): a keyword is taken, with a warning, as some generators allow.
+    private mutating func declaredName(_ context: String) throws -> (String, Token) {
+        if case .identifier(let name) = current.kind, Self.reserved.contains(name) {
+            warn(
+                "'\(name)' is a keyword of XDR, used as a name \(context): an extension (rpcgen refuses it)",
+                at: current)
+            return (name, advance())
+        }
+        return try identifier(context)
+    }
+
     private mutating func recover() {
         var depth = 0
         while !isAtEnd {
@@ -110,6 +133,47 @@ public struct Parser {
             default: break
             }
         }
+    }
+
+    // MARK: Extensions
+
+    /// The extensions in wide use that are not XDR, each accepted with a warning that names it:
+    /// xdrpp's `namespace NAME { … }` (its definitions are generated at the top level, where
+    /// Swift needs them) and the Linux kernel xdrgen's `pragma … ;` lines (which say how its C
+    /// is laid out). Returns whether one was read.
+    private mutating func parseExtension() throws -> Bool {
+        if namespaceDepth > 0, accept("}") {
+            namespaceDepth -= 1
+            _ = accept(";")
+            return true
+        }
+        let start = current
+        if isKeyword("namespace"), case .identifier(let name) = tokens[min(index + 1, tokens.count - 1)].kind,
+            case .punctuation("{") = tokens[min(index + 2, tokens.count - 1)].kind
+        {
+            index += 3
+            namespaceDepth += 1
+            warn(
+                "'namespace \(name)' is an xdrpp extension, not XDR: its definitions are generated at the top level",
+                at: start)
+            return true
+        }
+        if isKeyword("pragma") {
+            _ = advance()
+            var words: [String] = []
+            while !isAtEnd, !accept(";") {
+                if case .identifier(let word) = advance().kind { words.append(word) }
+            }
+            warn(
+                "'pragma \(words.joined(separator: " "))' is a Linux kernel xdrgen extension, not XDR: ignored "
+                    + "(it only shapes xdrgen's C)", at: start)
+            return true
+        }
+        return false
+    }
+
+    private mutating func warn(_ message: String, at token: Token) {
+        diagnostics.append(Diagnostic(.warning, message, at: token.location))
     }
 
     // MARK: Grammar
@@ -148,19 +212,19 @@ public struct Parser {
             return .typedef(declaration)
         case "enum":
             _ = advance()
-            let (name, token) = try identifier("after 'enum'")
+            let (name, token) = try declaredName("after 'enum'")
             let body = try parseEnumBody()
             try expect(";", "after the enum")
             return .enumeration(name: name, body: body, location: token.location, comment: comment)
         case "struct":
             _ = advance()
-            let (name, token) = try identifier("after 'struct'")
+            let (name, token) = try declaredName("after 'struct'")
             let body = try parseStructBody(owner: name)
             try expect(";", "after the struct")
             return .structure(name: name, body: body, location: token.location, comment: comment)
         case "union":
             _ = advance()
-            let (name, token) = try identifier("after 'union'")
+            let (name, token) = try declaredName("after 'union'")
             let body = try parseUnionBody(owner: name)
             try expect(";", "after the union")
             return .union(name: name, body: body, location: token.location, comment: comment)
@@ -202,24 +266,90 @@ public struct Parser {
 
     private mutating func parseProcedure() throws -> Procedure {
         let comment = current.comment
+        let resultStart = current
         let result: TypeSpecifier? = acceptKeyword("void") ? nil : try parseProcedureType()
+        let sizedResult = result == nil ? nil : try parseAnonymousSize(of: result, at: resultStart)
         let (name, token) = try identifier("for the procedure")
         try expect("(", "after the procedure's name")
         var arguments: [TypeSpecifier] = []
-        if acceptKeyword("void") {
-            // no arguments
+        var argumentNames: [String?] = []
+        var sizedArguments: [(index: Int, kind: DeclarationKind, location: SourceLocation)] = []
+        if case .identifier("void") = current.kind, case .punctuation(")") = tokens[min(index + 1, tokens.count - 1)].kind {
+            _ = advance()  // no arguments
         } else {
             repeat {
-                arguments.append(try parseProcedureType())
+                let start = current
+                let type = try parseProcedureType()
+                // rpcgen -N: an argument may be named; its size may follow the type or the name.
+                var argumentName = try parseArgumentName()
+                if let sized = try parseAnonymousSize(of: type, at: start) {
+                    sizedArguments.append((arguments.count, sized, start.location))
+                }
+                if argumentName == nil {
+                    argumentName = try parseArgumentName()  // `string<> text`
+                }
+                arguments.append(type)
+                argumentNames.append(argumentName)
             } while accept(",")
         }
         try expect(")", "after the procedure's arguments")
         try expect("=", "before the procedure number")
         let number = try parseValue()
         try expect(";", "after the procedure")
-        return Procedure(
-            name: name, number: number, arguments: arguments, result: result, location: token.location, comment: comment
-        )
+        // An argument or result with a size of its own (`string<255>`, `opaque<>`, `T[4]`) has
+        // no name in the `.x`: it becomes a typedef named after the procedure.
+        for (position, kind, location) in sizedArguments {
+            let typedefName = name + (arguments.count == 1 ? "_argument" : "_argument\(position + 1)")
+            anonymousTypedefs.append(.typedef(Declaration(name: typedefName, kind: kind, location: location)))
+            arguments[position] = .named(typedefName, location)
+        }
+        var resultType = result
+        if let sizedResult {
+            anonymousTypedefs.append(.typedef(Declaration(name: name + "_result", kind: sizedResult, location: resultStart.location)))
+            resultType = .named(name + "_result", resultStart.location)
+        }
+        var procedure = Procedure(
+            name: name, number: number, arguments: arguments, result: resultType, location: token.location,
+            comment: comment)
+        procedure.argumentNames = argumentNames
+        return procedure
+    }
+
+    /// A procedure argument's name, if one comes (rpcgen -N): a word followed by `,`, `)`, `<`
+    /// or `[` (a keyword, such as `version`, with a warning).
+    private mutating func parseArgumentName() throws -> String? {
+        guard case .identifier = current.kind else { return nil }
+        switch tokens[min(index + 1, tokens.count - 1)].kind {
+        case .punctuation(","), .punctuation(")"), .punctuation("<"), .punctuation("["):
+            return try declaredName("for the procedure's argument").0
+        default:
+            return nil
+        }
+    }
+
+    /// After a procedure's argument or result type: a size that makes it an anonymous type of
+    /// its own (`<max>`, `<>` or `[size]`), as the declaration kind of a typedef for it. A
+    /// `string` with no maximum stays the unbounded string it is.
+    private mutating func parseAnonymousSize(of type: TypeSpecifier?, at start: Token) throws -> DeclarationKind? {
+        let isOpaque: Bool
+        if case .identifier("opaque") = start.kind { isOpaque = true } else { isOpaque = false }
+        if case .punctuation("[") = current.kind {
+            _ = advance()
+            let size = try parseValue()
+            try expect("]", "after the size")
+            if isOpaque { return .fixedOpaque(size) }
+            guard let type, type != .string else { throw fail("a string has a maximum <n>, not a size [n]", at: start) }
+            return .fixedArray(type, size)
+        }
+        guard case .punctuation("<") = current.kind else {
+            if isOpaque { throw fail("opaque needs [size] or <max>", at: start) }
+            return nil
+        }
+        let maximum = try parseMaximum("after the type")
+        if isOpaque { return .variableOpaque(maximum) }
+        guard let type else { return nil }
+        if type == .string { return maximum.map { .string($0) } }
+        return .variableArray(type, maximum)
     }
 
     private mutating func parseValue() throws -> ValueExpression {
@@ -252,9 +382,21 @@ public struct Parser {
             let (name, token) = try identifier("for an enum member")
             let value: ValueExpression? = accept("=") ? try parseValue() : nil
             members.append(EnumBody.Member(name: name, value: value, location: token.location, comment: comment))
-        } while accept(",")
+        } while accept(",") || acceptEnumSemicolon()
         try expect("}", "to close the enum")
         return EnumBody(members: members)
+    }
+
+    /// `;` where `,` belongs between enum members, as some `.x` files write it: read as `,`,
+    /// with a warning (once per file). A `;` right before `}` is taken as a trailing separator.
+    private mutating func acceptEnumSemicolon() -> Bool {
+        guard case .punctuation(";") = current.kind else { return false }
+        if !warnedEnumSemicolon {
+            warnedEnumSemicolon = true
+            warn("';' between enum members is an extension (XDR separates them with ','): read as ','", at: current)
+        }
+        _ = advance()
+        return true
     }
 
     private mutating func parseStructBody(owner: String) throws -> StructBody {
@@ -326,7 +468,7 @@ public struct Parser {
             return Declaration(name: nil, kind: .void, location: start.location)
         }
         if acceptKeyword("opaque") {
-            let (name, token) = try identifier("for the opaque data")
+            let (name, token) = try declaredName("for the opaque data")
             if accept("[") {
                 let size = try parseValue()
                 try expect("]", "after the size")
@@ -336,16 +478,16 @@ public struct Parser {
             return Declaration(name: name, kind: .variableOpaque(maximum), location: token.location)
         }
         if acceptKeyword("string") {
-            let (name, token) = try identifier("for the string")
+            let (name, token) = try declaredName("for the string")
             let maximum = try parseMaximum("after the string's name (string needs <max> or <>)")
             return Declaration(name: name, kind: .string(maximum), location: token.location)
         }
         let type = try parseTypeSpecifier(owner: context, field: "")
         if accept("*") {
-            let (name, token) = try identifier("for the optional data")
+            let (name, token) = try declaredName("for the optional data")
             return Declaration(name: name, kind: .optional(type), location: token.location)
         }
-        let (name, token) = try identifier("for the declaration")
+        let (name, token) = try declaredName("for the declaration")
         if accept("[") {
             let size = try parseValue()
             try expect("]", "after the array size")
@@ -358,9 +500,12 @@ public struct Parser {
         return Declaration(name: name, kind: .plain(type), location: token.location)
     }
 
-    /// A procedure's argument or result type: a type specifier, or `string` as rpcgen allows.
+    /// A procedure's argument or result type: a type specifier, or `string` and `opaque` as
+    /// rpcgen allows (a size may follow; see ``parseAnonymousSize(of:at:)``). `opaque` is
+    /// returned as `.string`'s neighbour only through its size: the caller looks at the token.
     private mutating func parseProcedureType() throws -> TypeSpecifier {
         if acceptKeyword("string") { return .string }
+        if acceptKeyword("opaque") { return .string }  // replaced by a typedef of its size
         return try parseTypeSpecifier(owner: "", field: "")
     }
 

@@ -34,3 +34,48 @@ struct PluginTests {
         }
     }
 }
+
+// ExtProg, ExtItem and ExtColour come from extensions.x: a namespace, a pragma, a keyword as a
+// field name, ';' between enum members, anonymous sized arguments and results, named arguments.
+
+struct ExtensionsService: ExtProg.ExtV1.ServiceProtocol {
+    func extEcho(_ text: String, context: RPCServerContext) async throws -> String { text + text }
+    func extBlob(_ argument: ExtBlobArgument, context: RPCServerContext) async throws -> ExtBlobResult {
+        ByteBuffer(bytes: argument.readableBytesView.reversed())
+    }
+    func extAdd(a: Int32, b: Int32, context: RPCServerContext) async throws -> Int32 { a - b }
+    func extGet(key: ExtGetArgument1, version: Int32, context: RPCServerContext) async throws -> ExtItem {
+        ExtItem(version: version, colour: .extBlue, name: key)
+    }
+}
+
+@Suite("Generated code from the extensions real .x files use")
+struct ExtensionsTests {
+    @Test func namedAndAnonymousArgumentsGoOverTheWire() async throws {
+        let pair = InProcessTransport()
+        let server = RPCServer(transports: [pair.server], services: [ExtensionsService()])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.serve() }
+            try await withRPCClient(transport: pair.client) { rpc in
+                let client = ExtProg.ExtV1.Client(wrapping: rpc)
+                #expect(try await client.extEcho("ab") == "abab")
+                // Labels keep the order: a - b.
+                #expect(try await client.extAdd(a: 7, b: 2) == 5)
+                let blob = try await client.extBlob(ByteBuffer(bytes: [1, 2, 3]))
+                #expect(Array(blob.readableBytesView) == [3, 2, 1])
+                let item = try await client.extGet(key: "k", version: 9)
+                #expect(item == ExtItem(version: 9, colour: .extBlue, name: "k"))
+                // The argument's maximum is enforced: 33 bytes for a string<32>.
+                await #expect(throws: (any Error).self) {
+                    _ = try await client.extGet(key: String(repeating: "x", count: 33), version: 1)
+                }
+            }
+            server.beginGracefulShutdown()
+            try await group.waitForAll()
+        }
+    }
+
+    @Test func enumMembersSeparatedBySemicolonsKeepTheirValues() {
+        #expect(ExtColour.allCases.map(\.rawValue) == [0, 1, 2])
+    }
+}
