@@ -139,6 +139,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "ShadowedNamesTests",
+            dependencies: ["XDR", "ONCRPC", "ONCRPCInProcessTransport", nioCore],
+            exclude: ["swift-rpcgen-config.json"],
+            swiftSettings: strictSettings,
+            plugins: ["SwiftRPCGenPlugin"]
+        ),
+        .testTarget(
             name: "ReadmeTests",
             dependencies: [
                 "ONCRPC", "XDR", "ONCRPCNIOTransport", "RPCBind", "RPCBindServer", nioCore, logging, serviceLifecycle,

@@ -11,14 +11,41 @@ struct SwiftNamer {
         "async", "some", "any", "Type", "Protocol", "consume", "copy", "discard", "borrowing", "consuming", "each",
     ]
 
-    /// Swift and library type names a generated type must not shadow.
-    static let reservedTypeNames: Set<String> = [
-        "Int", "Int8", "Int16", "Int32", "Int64", "UInt", "UInt8", "UInt16", "UInt32", "UInt64", "Float", "Double",
-        "Bool", "String", "Character", "Array", "Optional", "Dictionary", "Set", "Void", "Never", "Error", "Result",
-        "Hasher", "ByteBuffer", "XDRVoid", "XDRQuadruple", "XDRReader", "XDRWriter", "XDRBox", "RPCClient",
-        "RPCService", "RPCMethod", "RPCError", "RPCServerContext", "RPCCallOptions", "RPCProcedureDescriptor",
-        "Client", "ServiceProtocol", "Sendable", "Hashable", "Equatable",
-    ]
+    /// Names the generated code gives its own nested types: a `.x` type of such a name gets a
+    /// `_` (it would be found first inside a version namespace).
+    static let reservedTypeNames: Set<String> = ["Client", "ServiceProtocol"]
+
+    /// The library types the generated code names, by the module that has them. A `.x` type
+    /// may take one of these names (`struct Result`, `typedef … String`): it keeps it, and the
+    /// generated code names the library's type through its module (`Swift.String`).
+    static let libraryTypeModules: [String: String] = {
+        var modules: [String: String] = [:]
+        for name in [
+            "Int", "Int8", "Int16", "Int32", "Int64", "UInt", "UInt8", "UInt16", "UInt32", "UInt64", "Float", "Double",
+            "Bool", "String", "Character", "Array", "Optional", "Dictionary", "Set", "Void", "Never", "Error", "Result",
+            "Hasher", "Sendable", "Hashable", "Equatable", "CaseIterable",
+        ] {
+            modules[name] = "Swift"
+        }
+        modules["ByteBuffer"] = "NIOCore"
+        for name in [
+            "XDRVoid", "XDRQuadruple", "XDRReader", "XDRWriter", "XDRBox", "XDRCodable", "XDREncodable", "XDRDecodable",
+            "XDREnum",
+        ] {
+            modules[name] = "XDR"
+        }
+        for name in [
+            "RPCClient", "RPCService", "RPCMethod", "RPCError", "RPCServerContext", "RPCCallOptions",
+            "RPCProcedureDescriptor", "RPCProgramVersion", "RPCVersionClient", "RPCServiceDefinition",
+        ] {
+            modules[name] = "ONCRPC"
+        }
+        return modules
+    }()
+
+    /// Marks a generated type's name that is also a library type's, so that the finished file
+    /// can tell the two apart (see ``qualifyLibraryNames(in:)``).
+    static let shadowMark: Character = "\u{1}"
 
     private func words(_ name: String) -> [String] {
         var result: [String] = []
@@ -48,16 +75,80 @@ struct SwiftNamer {
 
     /// The Swift name of a type.
     func typeName(_ name: String) -> String {
-        if let override = options.nameOverrides[name] { return override }
         var swift: String
-        switch options.naming {
-        case .verbatim: swift = name
-        case .idiomatic:
-            swift = words(name).map(capitalized).joined()
-            if swift.isEmpty { swift = name }
+        if let override = options.nameOverrides[name] {
+            swift = override
+        } else {
+            switch options.naming {
+            case .verbatim: swift = name
+            case .idiomatic:
+                swift = words(name).map(capitalized).joined()
+                if swift.isEmpty { swift = name }
+            }
+            if Self.reservedTypeNames.contains(swift) { swift += "_" }
         }
-        if Self.reservedTypeNames.contains(swift) { swift += "_" }
-        return Self.escape(swift)
+        if Self.libraryTypeModules[swift] != nil {
+            return "\(Self.shadowMark)\(swift)\(Self.shadowMark)"
+        }
+        return options.nameOverrides[name] == nil ? Self.escape(swift) : swift
+    }
+
+    /// The finished file with every library type name that a generated type shadows (marked by
+    /// ``typeName(_:)``) written through its module, and the marks removed: with a `.x` type named
+    /// `String`, `String` is that type and `Swift.String` the standard library's.
+    static func qualifyLibraryNames(in text: String) -> String {
+        guard text.contains(shadowMark) else { return text }
+        var shadowed = Set<Substring>()
+        for (index, part) in text.split(separator: shadowMark, omittingEmptySubsequences: false).enumerated()
+        where index % 2 == 1 {
+            shadowed.insert(part)
+        }
+        var result = ""
+        result.reserveCapacity(text.utf8.count + 64)
+        var word = ""
+        var previous: Character = " "
+        var inMark = false
+        // Comments name the `.x`'s own definitions: they are left as they are.
+        var inComment = false
+        var inString = false
+        func flush() {
+            if !word.isEmpty, !inComment, shadowed.contains(Substring(word)), previous != ".",
+                let module = libraryTypeModules[word]
+            {
+                result += module + "."
+            }
+            result += word
+            if let last = word.last { previous = last }
+            word = ""
+        }
+        for character in text {
+            if character == shadowMark {
+                if inMark {
+                    result += word  // the generated type's own name, as it is
+                    previous = word.last ?? previous
+                    word = ""
+                } else {
+                    flush()
+                }
+                inMark.toggle()
+                continue
+            }
+            if inMark || character.isLetter || character.isNumber || character == "_" {
+                word.append(character)
+                continue
+            }
+            flush()
+            switch character {
+            case "\n": inComment = false
+            case "\"" where !inComment && previous != "\\": inString.toggle()
+            case "/" where !inString && previous == "/": inComment = true
+            default: break
+            }
+            result.append(character)
+            previous = character
+        }
+        flush()
+        return result
     }
 
     /// The Swift name of a member (field, case, procedure, constant).

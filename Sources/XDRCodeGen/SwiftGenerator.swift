@@ -83,7 +83,7 @@ public struct SwiftGenerator {
         if hasPrograms { output.line("\(importKeyword) ONCRPC") }
         output.line("\(importKeyword) XDR")
         output.text += body.text
-        return output.text
+        return SwiftNamer.qualifyLibraryNames(in: output.text)
     }
 
     // MARK: Names

@@ -48,16 +48,16 @@ struct GeneratedCodeTests {
     }
 
     @Test func unionArms() throws {
-        for value: Result_ in [
+        for value: Result in [
             .code(42), .text(discriminant: 1, "green"), .text(discriminant: 16, "blue"), .other(discriminant: 99),
         ] {
-            #expect(try Result_(xdrBytes: try value.xdrBytes()) == value)
+            #expect(try Result(xdrBytes: try value.xdrBytes()) == value)
         }
-        #expect(try Result_.code(1).xdrByteArray() == [0, 0, 0, 0, 0, 0, 0, 1])
+        #expect(try Result.code(1).xdrByteArray() == [0, 0, 0, 0, 0, 0, 0, 1])
         // A multi-label arm refuses a discriminant that is not one of its labels.
-        #expect(throws: XDREncodingError.self) { try Result_.text(discriminant: 0, "x").xdrBytes() }
+        #expect(throws: XDREncodingError.self) { try Result.text(discriminant: 0, "x").xdrBytes() }
         // The default arm refuses a named arm's discriminant.
-        #expect(throws: XDREncodingError.self) { try Result_.other(discriminant: 1).xdrBytes() }
+        #expect(throws: XDREncodingError.self) { try Result.other(discriminant: 1).xdrBytes() }
         // No default: an unknown discriminant is an error.
         let error = #expect(throws: XDRDecodingError.self) { try Choice(xdrBytes: [0, 0, 0, 9]) }
         #expect(error?.code == .invalidUnionDiscriminant)
@@ -98,7 +98,7 @@ struct GeneratedCodeTests {
 struct AllTypesService: AlltypesProg.AlltypesV1.ServiceProtocol {
     func echoEverything(_ argument: Everything, context: RPCServerContext) async throws -> Everything { argument }
 
-    func classify(_ argument: Colour, context: RPCServerContext) async throws -> Result_ {
+    func classify(_ argument: Colour, context: RPCServerContext) async throws -> Result {
         switch argument {
         case .red: .code(-1)
         case .green, .blue: .text(discriminant: argument.rawValue, "\(argument)")

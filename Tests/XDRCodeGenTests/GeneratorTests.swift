@@ -138,3 +138,21 @@ struct GeneratorTests {
         #expect(swift.contains("public var `in`: ByteBuffer"))
     }
 }
+
+@Suite("Generated types named like the library's")
+struct ShadowedNameGenerationTests {
+    @Test func aTypeKeepsItsNameAndTheLibrarysIsQualified() throws {
+        let swift = try generate("struct String { string text<>; }; struct result { String s; bool b; };")
+        #expect(swift.contains("public struct String: XDRCodable, Sendable, Hashable {"), "\(swift)")
+        #expect(swift.contains("public var text: Swift.String"))
+        #expect(swift.contains("public struct Result: XDRCodable, Sendable, Hashable {"))
+        #expect(swift.contains("public var s: String"))
+        #expect(swift.contains("public var b: Bool"), "Bool is not shadowed here: left as it is")
+        // Comments name the .x's own definitions, unqualified.
+        #expect(swift.contains("/// `struct String`."))
+    }
+
+    @Test func withoutAShadowingTypeNothingIsQualified() throws {
+        #expect(!(try generate("struct s { string text<>; };").contains("Swift.")))
+    }
+}

@@ -227,7 +227,7 @@ public struct Everything: XDRCodable, Sendable, Hashable {
 
 /// A union with several labels per arm, a void arm and a default.
 /// `union result`, switching on `kind`.
-public enum Result_: XDRCodable, Sendable, Hashable {
+public enum Result: XDRCodable, Sendable, Hashable {
     /// `case RED`: `code`
     case code(Int32)
     /// `case GREEN, BLUE`: `text`
@@ -365,7 +365,7 @@ public enum AlltypesProg {
             program: 536871203, version: 1, procedure: 1, name: "ECHO_EVERYTHING")
 
         /// `CLASSIFY` (procedure 2).
-        public static let classify = RPCProcedureDescriptor<Colour, Result_>(
+        public static let classify = RPCProcedureDescriptor<Colour, Result>(
             program: 536871203, version: 1, procedure: 2, name: "CLASSIFY")
 
         /// `CONCAT` (procedure 3).
@@ -407,11 +407,11 @@ public enum AlltypesProg {
             }
 
             /// Calls `CLASSIFY`, on the caller's executor, as `RPCClient` does.
-            public nonisolated(nonsending) func classify(_ argument: Colour, options: RPCCallOptions? = nil) async throws -> Result_ {
+            public nonisolated(nonsending) func classify(_ argument: Colour, options: RPCCallOptions? = nil) async throws -> Result {
                 try await client.call(
                     program: 536871203, version: 1, procedure: 2, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
-                    decodeResult: { r in try Result_(from: &r) })
+                    decodeResult: { r in try Result(from: &r) })
             }
 
             /// Calls `CONCAT`, on the caller's executor, as `RPCClient` does.
@@ -447,7 +447,7 @@ public enum AlltypesProg {
             /// Handles `ECHO_EVERYTHING`.
             func echoEverything(_ argument: Everything, context: RPCServerContext) async throws -> Everything
             /// Handles `CLASSIFY`.
-            func classify(_ argument: Colour, context: RPCServerContext) async throws -> Result_
+            func classify(_ argument: Colour, context: RPCServerContext) async throws -> Result
             /// Handles `CONCAT`.
             func concat(_ argument1: Name, _ argument2: Name, context: RPCServerContext) async throws -> Name
             /// Handles `REVERSE`.
@@ -490,7 +490,7 @@ extension AlltypesProg.AlltypesV1.ServiceProtocol {
             RPCMethod(
                 procedure: 2, name: "CLASSIFY",
                 decodeArguments: { r in try Colour(from: &r) },
-                encodeResult: { (value: Result_, w: inout XDRWriter) in try value.encode(to: &w) },
+                encodeResult: { (value: Result, w: inout XDRWriter) in try value.encode(to: &w) },
                 handler: { arguments, context in try await self.classify(arguments, context: context) }),
             RPCMethod(
                 procedure: 3, name: "CONCAT",
