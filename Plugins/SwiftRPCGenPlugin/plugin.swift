@@ -7,12 +7,16 @@ import PackagePlugin
 /// ```json
 /// { "accessLevel": "internal", "naming": "idiomatic", "generate": ["types", "client", "server"],
 ///   "includeDirectories": ["../xdr"], "defines": ["DEBUG=1"], "renames": {"foo_t": "Foo"},
-///   "sources": ["../../xdr/interop.x", "/usr/include/rpcsvc/rstat.x"] }
+///   "sources": ["../../xdr/interop.x", "/usr/include/rpcsvc/rstat.x"],
+///   "types": {"uint32": "unsigned int"}, "modules": {"NFSv3": "../NFSv3/nfs_prot.x"} }
 /// ```
 ///
 /// `sources` names `.x` files outside the target (relative to the target's directory, or
 /// absolute, such as the ones a system package installs); they are compiled like the target's
-/// own `.x` files.
+/// own `.x` files. All the `.x` files of a target form one unit: each may use the types of the
+/// others, and each type is generated once. `types` maps type names left to a C header to XDR
+/// types (`--type`); `modules` names `.x` files whose types another Swift module already has
+/// (`--use-module`): they are used from there, and the module is imported.
 @main
 struct SwiftRPCGenPlugin: BuildToolPlugin {
     struct Configuration: Decodable {
@@ -23,6 +27,8 @@ struct SwiftRPCGenPlugin: BuildToolPlugin {
         var defines: [String]?
         var renames: [String: String]?
         var sources: [String]?
+        var types: [String: String]?
+        var modules: [String: String]?
     }
 
     func createBuildCommands(context: PluginContext, target: any Target) throws -> [Command] {
@@ -46,17 +52,29 @@ struct SwiftRPCGenPlugin: BuildToolPlugin {
         for (name, swiftName) in (configuration.renames ?? [:]).sorted(by: { $0.key < $1.key }) {
             options += ["--rename", "\(name)=\(swiftName)"]
         }
+        for (name, type) in (configuration.types ?? [:]).sorted(by: { $0.key < $1.key }) {
+            options += ["--type", "\(name)=\(type)"]
+        }
+        var moduleFiles: [URL] = []
+        for (module, path) in (configuration.modules ?? [:]).sorted(by: { $0.key < $1.key }) {
+            let file = path.hasPrefix("/") ? URL(filePath: path) : target.directoryURL.appending(path: path).standardized
+            options += ["--use-module", "\(module)=\(file.path)"]
+            moduleFiles.append(file)
+        }
         let outputDirectory = context.pluginWorkDirectoryURL.appending(path: "GeneratedSources")
         let external = (configuration.sources ?? []).map { path in
             path.hasPrefix("/") ? URL(filePath: path) : target.directoryURL.appending(path: path).standardized
         }
-        return (target.sourceFiles(withSuffix: "x").map(\.url) + external).map { file in
+        let files = target.sourceFiles(withSuffix: "x").map(\.url) + external
+        return files.map { file in
             let stem = file.deletingPathExtension().lastPathComponent
+            let others = files.filter { $0 != file }
             return .buildCommand(
                 displayName: "swift-rpcgen \(file.lastPathComponent)",
                 executable: tool.url,
-                arguments: options + ["--output-directory", outputDirectory.path, file.path],
-                inputFiles: [file] + inputs,
+                arguments: options + others.flatMap { ["--unit", $0.path] }
+                    + ["--output-directory", outputDirectory.path, file.path],
+                inputFiles: [file] + others + moduleFiles + inputs,
                 outputFiles: [outputDirectory.appending(path: "\(stem).swift")])
         }
     }

@@ -42,6 +42,9 @@ public struct GeneratorOptions: Hashable, Sendable {
     public var parts: Parts
     /// Swift names for particular `.x` names, overriding the naming mode.
     public var nameOverrides: [String: String]
+    /// Swift modules the generated file imports because it uses types already generated there
+    /// (swift-rpcgen `--use-module MODULE=file.x`), in order.
+    public var importedModules: [String] = []
 
     /// Creates options.
     public init(

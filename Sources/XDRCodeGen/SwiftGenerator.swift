@@ -47,7 +47,8 @@ public struct SwiftGenerator {
         }
         var body = SwiftWriter()
         swap(&body, &output)
-        let definitions = specification.specification.definitions
+        // The definitions of the other files of the unit are named, not generated, here.
+        let definitions = specification.ownDefinitions
         if options.parts.contains(.types) {
             emitConstants(definitions)
             for definition in definitions {
@@ -82,6 +83,9 @@ public struct SwiftGenerator {
         if usesByteBuffer { output.line("\(importKeyword) NIOCore") }
         if hasPrograms { output.line("\(importKeyword) ONCRPC") }
         output.line("\(importKeyword) XDR")
+        for module in options.importedModules {
+            output.line("\(importKeyword) \(module)")
+        }
         output.text += body.text
         return SwiftNamer.qualifyLibraryNames(in: output.text)
     }

@@ -37,6 +37,19 @@ struct SwiftRPCGen: ParsableCommand {
         help: "Map a type name the .x uses but leaves to a C header to an XDR type, NAME=TYPE (repeatable).")
     var typeMappings: [String] = []
 
+    @Option(
+        name: .customLong("unit"),
+        help: ArgumentHelp(
+            "A .x file of the same Swift module whose types these files use; it is generated on its own (repeatable).",
+            discussion: "The .x files given as arguments already form one unit: each sees the others' types."))
+    var unitFiles: [String] = []
+    @Option(
+        name: .customLong("use-module"),
+        help: "MODULE=FILE.x: FILE.x's types are already generated in the Swift module MODULE; use them from there and import it (repeatable).")
+    var moduleFiles: [String] = []
+    @Flag(help: "Compile each .x file on its own, not as one unit.")
+    var separately = false
+
     @Flag(help: "Only parse and check the files; write nothing.")
     var check = false
 
@@ -80,10 +93,26 @@ struct SwiftRPCGen: ParsableCommand {
             macros[pieces[0]] = pieces.count == 2 ? pieces[1] : "1"
         }
 
+        var imported: [String] = []
+        var unit: [(file: String, contents: String)] = []
+        for entry in moduleFiles {
+            let pieces = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            guard pieces.count == 2, !pieces[0].isEmpty else {
+                throw ValidationError("--use-module takes MODULE=FILE.x, not '\(entry)'")
+            }
+            if !imported.contains(pieces[0]) { imported.append(pieces[0]) }
+            unit.append((pieces[1], try Self.read(pieces[1])))
+        }
+        for file in unitFiles + (separately ? [] : files) {
+            unit.append((file, try Self.read(file)))
+        }
+        var moduleOptions = options
+        moduleOptions.importedModules = imported
+
         var failed = false
         for file in files {
             do {
-                try compile(file: file, options: options, macros: macros)
+                try compile(file: file, options: moduleOptions, macros: macros, unit: unit)
             } catch let failure as CompilationFailed {
                 for diagnostic in failure.diagnostics {
                     FileHandle.standardError.write(Data((diagnostic.description + "\n").utf8))
@@ -96,13 +125,20 @@ struct SwiftRPCGen: ParsableCommand {
         }
     }
 
-    private func compile(file: String, options: GeneratorOptions, macros: [String: String]) throws {
+    /// The text of `file`, or a diagnostic that it cannot be read.
+    static func read(_ file: String) throws(CompilationFailed) -> String {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw CompilationFailed(diagnostics: [
                 Diagnostic(.error, "cannot read the file", at: SourceLocation(file: file, line: 1, column: 1))
             ])
         }
-        let contents = String(decoding: data, as: UTF8.self)
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    private func compile(
+        file: String, options: GeneratorOptions, macros: [String: String], unit: [(file: String, contents: String)]
+    ) throws {
+        let contents = try Self.read(file)
         let searchPath = includeDirectories
         let loader: Preprocessor.IncludeLoader = { path, from in
             let fromDirectory = (from as NSString).deletingLastPathComponent
@@ -123,7 +159,7 @@ struct SwiftRPCGen: ParsableCommand {
             typeNames[pieces[0]] = pieces[1]
         }
         let (checked, diagnostics) = try XDRFrontEnd.compile(
-            file: file, contents: contents, macros: macros, loadInclude: loader, typeNames: typeNames)
+            file: file, contents: contents, macros: macros, loadInclude: loader, typeNames: typeNames, unit: unit)
         for diagnostic in diagnostics where diagnostic.severity != .note {
             FileHandle.standardError.write(Data((diagnostic.description + "\n").utf8))
         }

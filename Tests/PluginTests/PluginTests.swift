@@ -79,3 +79,30 @@ struct ExtensionsTests {
         #expect(ExtColour.allCases.map(\.rawValue) == [0, 1, 2])
     }
 }
+
+// RelayRequest comes from relay.x, which uses ping.x's echo_request and message without
+// including ping.x: the target's .x files are one unit, and each type is generated once.
+
+struct RelayService: RelayProg.RelayV1.ServiceProtocol {
+    func relay(_ argument: RelayRequest, context: RPCServerContext) async throws -> Message {
+        argument.via + ":" + String(repeating: argument.inner.text, count: Int(argument.inner.times))
+    }
+}
+
+@Suite("The .x files of a plugin target as one unit")
+struct UnitTests {
+    @Test func aFileUsesAnotherFilesTypes() async throws {
+        let pair = InProcessTransport()
+        let server = RPCServer(transports: [pair.server], services: [RelayService(), PingService()])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.serve() }
+            try await withRPCClient(transport: pair.client) { rpc in
+                let request = RelayRequest(inner: EchoRequest(text: "ab", times: 2), via: "r1")
+                let reply = try await RelayProg.RelayV1.Client(wrapping: rpc).relay(request)
+                #expect(reply == "r1:abab")
+            }
+            server.beginGracefulShutdown()
+            try await group.waitForAll()
+        }
+    }
+}

@@ -78,7 +78,7 @@ struct ClassicNamesTests {
                     + " pass -D VIR_UUID_BUFLEN=<value>"
             ])
         #expect(errors("enum e { BUSY = EBUSY };").first?.hasSuffix("pass -D EBUSY=<value>") == true)
-        #expect(errors("struct s { dev_t d; };").first?.hasSuffix("pass --type dev_t=<XDR type>") == true)
+        #expect(errors("struct s { dev_t d; };").first?.contains("pass --type dev_t=<XDR type>") == true)
     }
 
     @Test func typeNamesCanBeMappedByTheUser() throws {

@@ -36,7 +36,7 @@ struct FrontEndTests {
         let (_, diagnostics) = try XDRFrontEnd.compile(file: "test.x", contents: source)
         #expect(
             diagnostics.map(\.description) == ["test.x:2:1: note: '%' pass-through line ignored (it is C for rpcgen)"])
-        #expect(errors(source + "struct s { foo x; };") == ["test.x:5:12: error: type 'foo' is not defined; if a C header defines it (rpcgen leaves such names to one), pass --type foo=<XDR type>"])
+        #expect(errors(source + "struct s { foo x; };") == ["test.x:5:12: error: type 'foo' is not defined; if a C header defines it (rpcgen leaves such names to one), pass --type foo=<XDR type>; if another .x file defines it, compile the files together (swift-rpcgen a.x b.x, --unit other.x or --use-module MODULE=other.x)"])
     }
 
     /// Found by fuzzing (Tests/Fuzz/Corpus/FuzzXDRLanguage/string-ending-in-backslash.x): a string
@@ -52,7 +52,7 @@ struct FrontEndTests {
     }
 
     @Test func semanticErrors() {
-        #expect(errors("struct s { foo x; };") == ["test.x:1:12: error: type 'foo' is not defined; if a C header defines it (rpcgen leaves such names to one), pass --type foo=<XDR type>"])
+        #expect(errors("struct s { foo x; };") == ["test.x:1:12: error: type 'foo' is not defined; if a C header defines it (rpcgen leaves such names to one), pass --type foo=<XDR type>; if another .x file defines it, compile the files together (swift-rpcgen a.x b.x, --unit other.x or --use-module MODULE=other.x)"])
         #expect(
             errors("const A = 1; const A = 2;") == ["test.x:1:20: error: 'A' is defined twice (first at test.x:1:7)"])
         #expect(
