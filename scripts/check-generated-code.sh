@@ -15,8 +15,6 @@ pmap_names=(
     mapping=PortmapMapping pmaplist=PortmapList pmaplist_ptr=PortmapListPointer
     call_args=PortmapCallArguments call_result=PortmapCallResult
     PMAP_PROG=PortmapProgram PMAP_VERS=Version2
-    PMAPPROC_NULL=null PMAPPROC_SET=set PMAPPROC_UNSET=unset PMAPPROC_GETPORT=getPort
-    PMAPPROC_DUMP=dump PMAPPROC_CALLIT=callIt
 )
 rpcb_names=(
     rpcb=RPCBindMapping rp__list=RPCBindList rpcblist_ptr=RPCBindListPointer
@@ -27,12 +25,10 @@ rpcb_names=(
     rpcbs_proc=RPCBindProcedureCounts rpcb_stat=RPCBindStatistics rpcb_stat_byvers=RPCBindStatisticsByVersion
     netbuf=RPCBindTransportAddress
     RPCBPROG=RPCBindProgram RPCBVERS=Version3 RPCBVERS4=Version4
-    RPCBPROC_NULL=null RPCBPROC_SET=set RPCBPROC_UNSET=unset RPCBPROC_GETADDR=getAddr RPCBPROC_DUMP=dump
-    RPCBPROC_CALLIT=callIt RPCBPROC_BCAST=broadcast RPCBPROC_GETTIME=getTime
-    RPCBPROC_UADDR2TADDR=uaddrToTaddr RPCBPROC_TADDR2UADDR=taddrToUaddr
-    RPCBPROC_GETVERSADDR=getVersAddr RPCBPROC_INDIRECT=indirect RPCBPROC_GETADDRLIST=getAddrList
-    RPCBPROC_GETSTAT=getStat
+    RPCBPROC_BCAST=broadcast RPCBPROC_UADDR2TADDR=uaddrToTaddr RPCBPROC_TADDR2UADDR=taddrToUaddr
 )
+# The procedure names (getAddr, getAddrList, callIt…) are swift-rpcgen's own idiomatic ones; the
+# type, program and version names are the RPCBind module's API.
 
 # source .x | committed Swift directory | swift-rpcgen options
 entries=(

@@ -92,6 +92,9 @@ public struct SwiftGenerator {
 
     // MARK: Names
 
+    /// The Swift name of each program, once ``assignTypeNames()`` has chosen it.
+    private var programNames: [String: String] = [:]
+
     private mutating func claim(_ swiftName: String, for name: String, at location: SourceLocation) {
         if let (other, otherLocation) = claimed[swiftName], other != name {
             diagnostics.append(
@@ -119,7 +122,12 @@ public struct SwiftGenerator {
             constantsNamespace, for: "(constants of \(sourceName))",
             at: SourceLocation(file: sourceName, line: 1, column: 1))
         for case .program(let name, _, _, let location, _) in specification.specification.definitions {
-            claim(namer.typeName(name), for: name, at: location)
+            // Without its PROG suffix a program may take a type's name (RPCBPROG and rpcb): then
+            // it keeps its whole name.
+            var swiftName = namer.programName(name)
+            if let (other, _) = claimed[swiftName], other != name { swiftName = namer.typeName(name) }
+            programNames[name] = swiftName
+            claim(swiftName, for: name, at: location)
         }
     }
 
@@ -784,7 +792,7 @@ public struct SwiftGenerator {
     private mutating func emitProgram(
         name: String, number: ValueExpression, versions: [ProgramVersion], comment: String?
     ) {
-        let programName = namer.typeName(name)
+        let programName = programNames[name] ?? namer.programName(name)
         let programNumber = specification.value(number)
         output.line()
         docComment(comment)
@@ -793,7 +801,7 @@ public struct SwiftGenerator {
         output.line("/// The program number.")
         output.line("\(access)static let program: UInt32 = \(programNumber)")
         for version in versions {
-            let versionName = namer.typeName(version.name)
+            let versionName = namer.versionName(version.name, number: specification.value(version.number))
             if versionName == programName {
                 diagnostics.append(
                     Diagnostic(
@@ -806,9 +814,7 @@ public struct SwiftGenerator {
             output.open("\(access)enum \(versionName)")
             output.line("/// The version number.")
             output.line("\(access)static let version: UInt32 = \(versionNumber)")
-            let procedures = version.procedures.map { procedure in
-                ProcedureModel(procedure: procedure, generator: self)
-            }
+            let procedures = procedureModels(version, program: name)
             var names: [String: String] = [:]
             for procedure in procedures {
                 if let other = names[procedure.swiftName] {
@@ -846,17 +852,26 @@ public struct SwiftGenerator {
         if options.parts.contains(.client) {
             for version in versions {
                 emitProgramVersionConformance(
-                    path: "\(programName).\(namer.typeName(version.name))", programNumber: programNumber)
+                    path: "\(programName).\(namer.versionName(version.name, number: specification.value(version.number)))",
+                    programNumber: programNumber)
             }
         }
         if options.parts.contains(.server) {
             for version in versions {
-                let versionName = namer.typeName(version.name)
-                let procedures = version.procedures.map { ProcedureModel(procedure: $0, generator: self) }
+                let versionName = namer.versionName(version.name, number: specification.value(version.number))
+                let procedures = procedureModels(version, program: name)
                 emitServiceRegistration(
                     path: "\(programName).\(versionName)", procedures: procedures, programNumber: programNumber,
                     versionNumber: specification.value(version.number))
             }
+        }
+    }
+
+    /// The procedures of `version` of program `program`, with their Swift names.
+    private func procedureModels(_ version: ProgramVersion, program: String) -> [ProcedureModel] {
+        let names = namer.procedureNames(version.procedures.map(\.name), program: program)
+        return zip(version.procedures, names).map { procedure, name in
+            ProcedureModel(procedure: procedure, swiftName: name, generator: self)
         }
     }
 
@@ -869,9 +884,9 @@ public struct SwiftGenerator {
         /// The Swift names of the arguments the `.x` names (rpcgen -N), `nil` for the others.
         var givenNames: [String?]
 
-        init(procedure: Procedure, generator: SwiftGenerator) {
+        init(procedure: Procedure, swiftName: String, generator: SwiftGenerator) {
             self.procedure = procedure
-            self.swiftName = generator.namer.memberName(procedure.name)
+            self.swiftName = swiftName
             self.number = generator.specification.value(procedure.number)
             self.arguments = procedure.arguments.map { generator.codec($0, inlineName: "") }
             self.result = procedure.result.map { generator.codec($0, inlineName: "") } ?? .void

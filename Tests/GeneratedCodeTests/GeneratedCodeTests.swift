@@ -95,7 +95,7 @@ struct GeneratedCodeTests {
 }
 
 /// A server for the alltypes program, implemented through the generated protocol.
-struct AllTypesService: AlltypesProg.AlltypesV1.ServiceProtocol {
+struct AllTypesService: Alltypes.V1.ServiceProtocol {
     func echoEverything(_ argument: Everything, context: RPCServerContext) async throws -> Everything { argument }
 
     func classify(_ argument: Colour, context: RPCServerContext) async throws -> Result {
@@ -136,8 +136,8 @@ struct GeneratedStubTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.serve() }
             try await withRPCClient(transport: pair.client) { rpc in
-                let client = AlltypesProg.AlltypesV1.Client(wrapping: rpc)
-                try await client.alltypesNull()
+                let client = Alltypes.V1.Client(wrapping: rpc)
+                try await client.null()
                 let everything = makeEverything()
                 let echoed = try await client.echoEverything(everything)
                 #expect(echoed == everything)
@@ -160,7 +160,7 @@ struct GeneratedStubTests {
             server.beginGracefulShutdown()
             try await group.waitForAll()
         }
-        #expect(AlltypesProg.program == 0x2000_0123)
-        #expect(AlltypesProg.AlltypesV1.concat.procedure == 3)
+        #expect(Alltypes.program == 0x2000_0123)
+        #expect(Alltypes.V1.concat.procedure == 3)
     }
 }

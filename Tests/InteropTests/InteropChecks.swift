@@ -57,7 +57,7 @@ struct InteropChecks {
     mutating func run(large: Bool) async {
         let interop = self.interop
         do {
-            try await interop.interopNull()
+            try await interop.null()
             check("null", true)
         } catch {
             check("null", false, "\(error)")

@@ -4,7 +4,7 @@ import ONCRPC
 /// The Swift server of xdr/interop.x, doing what Interop/interop/interop-server.c does: echoes,
 /// the samples, and FAIL answering with the error status asked for.
 struct InteropService: Interop.Version1.ServiceProtocol {
-    func interopNull(context: RPCServerContext) async throws {}
+    func null(context: RPCServerContext) async throws {}
     func echoInt(_ argument: Int32, context: RPCServerContext) async throws -> Int32 { argument }
     func echoUint(_ argument: UInt32, context: RPCServerContext) async throws -> UInt32 { argument }
     func echoHyper(_ argument: Int64, context: RPCServerContext) async throws -> Int64 { argument }

@@ -4,9 +4,9 @@ import ONCRPCInProcessTransport
 import Testing
 import XDR
 
-// EchoRequest and PingProg come from ping.x, compiled by the build-tool plugin during the build.
+// EchoRequest and Ping come from ping.x, compiled by the build-tool plugin during the build.
 
-struct PingService: PingProg.PingV1.ServiceProtocol {
+struct PingService: Ping.V1.ServiceProtocol {
     func echo(_ argument: EchoRequest, context: RPCServerContext) async throws -> Message {
         String(repeating: argument.text, count: Int(argument.times))
     }
@@ -17,7 +17,7 @@ struct PluginTests {
     @Test func generatedTypesAreInternalAndWork() throws {
         let request = EchoRequest(text: "hi", times: 2)
         #expect(try request.xdrByteArray() == [0, 0, 0, 2, 0x68, 0x69, 0, 0, 0, 0, 0, 2])
-        #expect(PingProg.program == 0x2000_0321)
+        #expect(Ping.program == 0x2000_0321)
     }
 
     @Test func generatedStubsTalk() async throws {
@@ -26,7 +26,7 @@ struct PluginTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.serve() }
             try await withRPCClient(transport: pair.client) { rpc in
-                let reply = try await PingProg.PingV1.Client(wrapping: rpc).echo(EchoRequest(text: "ab", times: 3))
+                let reply = try await Ping.V1.Client(wrapping: rpc).echo(EchoRequest(text: "ab", times: 3))
                 #expect(reply == "ababab")
             }
             server.beginGracefulShutdown()
@@ -38,13 +38,13 @@ struct PluginTests {
 // ExtProg, ExtItem and ExtColour come from extensions.x: a namespace, a pragma, a keyword as a
 // field name, ';' between enum members, anonymous sized arguments and results, named arguments.
 
-struct ExtensionsService: ExtProg.ExtV1.ServiceProtocol {
-    func extEcho(_ text: String, context: RPCServerContext) async throws -> String { text + text }
-    func extBlob(_ argument: ExtBlobArgument, context: RPCServerContext) async throws -> ExtBlobResult {
+struct ExtensionsService: Ext.V1.ServiceProtocol {
+    func echo(_ text: String, context: RPCServerContext) async throws -> String { text + text }
+    func blob(_ argument: ExtBlobArgument, context: RPCServerContext) async throws -> ExtBlobResult {
         ByteBuffer(bytes: argument.readableBytesView.reversed())
     }
-    func extAdd(a: Int32, b: Int32, context: RPCServerContext) async throws -> Int32 { a - b }
-    func extGet(key: ExtGetArgument1, version: Int32, context: RPCServerContext) async throws -> ExtItem {
+    func add(a: Int32, b: Int32, context: RPCServerContext) async throws -> Int32 { a - b }
+    func get(key: ExtGetArgument1, version: Int32, context: RPCServerContext) async throws -> ExtItem {
         ExtItem(version: version, colour: .extBlue, name: key)
     }
 }
@@ -57,17 +57,17 @@ struct ExtensionsTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.serve() }
             try await withRPCClient(transport: pair.client) { rpc in
-                let client = ExtProg.ExtV1.Client(wrapping: rpc)
-                #expect(try await client.extEcho("ab") == "abab")
+                let client = Ext.V1.Client(wrapping: rpc)
+                #expect(try await client.echo("ab") == "abab")
                 // Labels keep the order: a - b.
-                #expect(try await client.extAdd(a: 7, b: 2) == 5)
-                let blob = try await client.extBlob(ByteBuffer(bytes: [1, 2, 3]))
+                #expect(try await client.add(a: 7, b: 2) == 5)
+                let blob = try await client.blob(ByteBuffer(bytes: [1, 2, 3]))
                 #expect(Array(blob.readableBytesView) == [3, 2, 1])
-                let item = try await client.extGet(key: "k", version: 9)
+                let item = try await client.get(key: "k", version: 9)
                 #expect(item == ExtItem(version: 9, colour: .extBlue, name: "k"))
                 // The argument's maximum is enforced: 33 bytes for a string<32>.
                 await #expect(throws: (any Error).self) {
-                    _ = try await client.extGet(key: String(repeating: "x", count: 33), version: 1)
+                    _ = try await client.get(key: String(repeating: "x", count: 33), version: 1)
                 }
             }
             server.beginGracefulShutdown()
@@ -83,7 +83,7 @@ struct ExtensionsTests {
 // RelayRequest comes from relay.x, which uses ping.x's echo_request and message without
 // including ping.x: the target's .x files are one unit, and each type is generated once.
 
-struct RelayService: RelayProg.RelayV1.ServiceProtocol {
+struct RelayService: Relay.V1.ServiceProtocol {
     func relay(_ argument: RelayRequest, context: RPCServerContext) async throws -> Message {
         argument.via + ":" + String(repeating: argument.inner.text, count: Int(argument.inner.times))
     }
@@ -98,7 +98,7 @@ struct UnitTests {
             group.addTask { try await server.serve() }
             try await withRPCClient(transport: pair.client) { rpc in
                 let request = RelayRequest(inner: EchoRequest(text: "ab", times: 2), via: "r1")
-                let reply = try await RelayProg.RelayV1.Client(wrapping: rpc).relay(request)
+                let reply = try await Relay.V1.Client(wrapping: rpc).relay(request)
                 #expect(reply == "r1:abab")
             }
             server.beginGracefulShutdown()

@@ -15,7 +15,7 @@ import XDR
 enum ReadmeExamples {
     /// The rstatd call of "Call a legacy service" (run by the tests: rpc.rstatd runs there).
     static func callALegacyService() async throws {
-        let stats = try await RStat.Version3.withClient(host: "127.0.0.1", over: .udp) { rstat in
+        let stats = try await Rstat.V3.withClient(host: "127.0.0.1", over: .udp) { rstat in
             try await rstat.stats()
         }
         print("up since \(stats.boottime.tvSec), load \(Double(stats.avenrun[0]) / 256)")
@@ -24,7 +24,7 @@ enum ReadmeExamples {
     /// The error of "Call a legacy service": no rpcbind listens on port 1 (run by the tests).
     static func matchAnError() async throws {
         do {
-            _ = try await RStat.Version3.withClient(host: "127.0.0.1", over: .tcp, rpcbindPort: 1) { try await $0.stats() }
+            _ = try await Rstat.V3.withClient(host: "127.0.0.1", over: .tcp, rpcbindPort: 1) { try await $0.stats() }
         } catch let error as RPCError where error.code == .unreachable {
             print(error)  // …: the rpcbind at 127.0.0.1 port 1 does not answer (… connection refused)
         }
@@ -32,18 +32,18 @@ enum ReadmeExamples {
 
     /// The server of "Write a server" (compiled only: it serves until a signal).
     static func writeAServer() async throws {
-        final class Store: KeyValue.Version1.ServiceProtocol {
+        final class Store: Keyvalue.V1.ServiceProtocol {
             let values = Mutex<[String: ByteBuffer]>([:])
-            func put(_ pair: Pair, context: RPCServerContext) async throws -> Bool {
+            func put(_ pair: KvPair, context: RPCServerContext) async throws -> Bool {
                 values.withLock { $0.updateValue(pair.value, forKey: pair.key) == nil }
             }
-            func get(_ key: Key, context: RPCServerContext) async throws -> Lookup {
-                values.withLock { $0[key] }.map(Lookup.value) ?? .notFound
+            func get(_ key: KvKey, context: RPCServerContext) async throws -> KvLookup {
+                values.withLock { $0[key] }.map(KvLookup.value) ?? .kvNotFound
             }
-            func delete(_ key: Key, context: RPCServerContext) async throws -> Bool {
+            func delete(_ key: KvKey, context: RPCServerContext) async throws -> Bool {
                 values.withLock { $0.removeValue(forKey: key) != nil }
             }
-            func list(context: RPCServerContext) async throws -> Keys {
+            func list(context: RPCServerContext) async throws -> KvKeys {
                 values.withLock { $0.keys.sorted() }
             }
         }
@@ -58,8 +58,8 @@ enum ReadmeExamples {
 
     /// The client of "Write a server" (compiled only: it needs the server registered with rpcbind).
     static func callTheServer() async throws {
-        try await KeyValue.Version1.withClient(host: "127.0.0.1", over: .tcp) { store in
-            _ = try await store.put(Pair(key: "colour", value: ByteBuffer(string: "blue")))
+        try await Keyvalue.V1.withClient(host: "127.0.0.1", over: .tcp) { store in
+            _ = try await store.put(KvPair(key: "colour", value: ByteBuffer(string: "blue")))
             print(try await store.get("colour"))  // value(…4 bytes)
         }
     }

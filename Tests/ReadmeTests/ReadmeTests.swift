@@ -68,7 +68,7 @@ struct ReadmeTests {
     /// The message the error example prints, as its comment says.
     @Test func anUnreachableRPCBindIsNamedInTheError() async throws {
         let error = await #expect(throws: RPCError.self) {
-            try await RStat.Version3.withClient(host: "127.0.0.1", over: .tcp, rpcbindPort: 1) { try await $0.stats() }
+            try await Rstat.V3.withClient(host: "127.0.0.1", over: .tcp, rpcbindPort: 1) { try await $0.stats() }
         }
         #expect(error?.code == .unreachable)
         let text = error.map { "\($0)" } ?? ""

@@ -156,3 +156,60 @@ struct ShadowedNameGenerationTests {
         #expect(!(try generate("struct s { string text<>; };").contains("Swift.")))
     }
 }
+
+@Suite("Idiomatic names of programs, versions and procedures")
+struct ProgramNamingTests {
+    /// The program namespace, the version namespaces and the procedure names generated for `source`.
+    static func names(_ source: String, renames: [String: String] = [:]) throws -> (String, [String], [String]) {
+        let swift = try generate(source, options: GeneratorOptions(nameOverrides: renames))
+        let lines = swift.split(separator: "\n").map(String.init)
+        let program = lines.first { $0.hasPrefix("public enum ") && !$0.contains("Constants") }?
+            .dropFirst("public enum ".count).prefix { $0 != " " }
+        let versions = lines.filter { $0.hasPrefix("    public enum ") }.map {
+            String($0.dropFirst("    public enum ".count).prefix { $0 != " " })
+        }
+        let procedures = lines.compactMap { line -> String? in
+            guard let range = line.range(of: "public static let "), line.contains("RPCProcedureDescriptor") else {
+                return nil
+            }
+            return String(line[range.upperBound...].prefix { $0 != " " })
+        }
+        return (program.map(String.init) ?? "", versions, procedures)
+    }
+
+    @Test func rstatReadsAsAPersonWouldWriteIt() throws {
+        let (program, versions, procedures) = try Self.names(
+            """
+            program RSTATPROG {
+                version RSTATVERS_TIME { int RSTATPROC_STATS(void) = 1; unsigned int RSTATPROC_HAVEDISK(void) = 2; } = 3;
+            } = 100001;
+            """)
+        #expect(program == "Rstat")
+        #expect(versions == ["V3"])
+        #expect(procedures == ["stats", "haveDisk"])
+    }
+
+    @Test func eachKindOfPrefixIsDropped() throws {
+        #expect(try Self.names("program NFS_PROGRAM { version NFS_V3 { void NFSPROC3_NULL(void) = 0; int NFSPROC3_GETATTR(int) = 1; int NFSPROC3_READDIRPLUS(int) = 17; } = 3; } = 100003;").2 == ["null", "getAttr", "readDirPlus"])
+        #expect(try Self.names("program NLM_PROG { version NLM_VERS { int NLM_TEST(int) = 1; int NLM_LOCK(int) = 2; } = 1; } = 100021;").2 == ["test", "lock"])
+        #expect(try Self.names("program KEYVALUE_PROG { version KEYVALUE_V1 { void KV_NULL(void) = 0; int KV_PUT(int) = 1; } = 1; } = 0x20000099;").2 == ["null", "put"])
+        #expect(try Self.names("program MOUNTPROG { version MOUNTVERS3 { void MOUNTPROC3_UMNTALL(void) = 4; } = 3; } = 100005;").2 == ["umntAll"])
+    }
+
+    @Test func nothingIsDroppedWhereItWouldBreakAName() throws {
+        // A single procedure shares its whole name with itself: nothing common is dropped.
+        #expect(try Self.names("program P { version V { int DO_IT(int) = 1; } = 1; } = 1;").2 == ["doIt"])
+        // The stem would leave a digit first.
+        #expect(try Self.names("program X_PROG { version V { int X_3D(int) = 1; int X_MOVE(int) = 2; } = 1; } = 1;").2 == ["x3D", "xMove"])
+        // A program without PROG keeps its name; one whose stem is a type's keeps its own.
+        #expect(try Self.names("struct rpcb { int x; }; program RPCBPROG { version RPCBVERS { void RPCBPROC_NULL(void) = 0; } = 3; } = 100000;").0 == "Rpcbprog")
+    }
+
+    @Test func renamesAndVerbatimNamingWin() throws {
+        let source = "program RSTATPROG { version RSTATVERS_TIME { int RSTATPROC_STATS(void) = 1; } = 3; } = 100001;"
+        let renamed = try Self.names(source, renames: ["RSTATPROG": "RStat", "RSTATVERS_TIME": "Version3", "RSTATPROC_STATS": "statistics"])
+        #expect(renamed.0 == "RStat" && renamed.1 == ["Version3"] && renamed.2 == ["statistics"])
+        let verbatim = try generate(source, options: GeneratorOptions(naming: .verbatim))
+        #expect(verbatim.contains("public enum RSTATPROG") && verbatim.contains("static let RSTATPROC_STATS"))
+    }
+}

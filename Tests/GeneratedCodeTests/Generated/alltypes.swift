@@ -347,17 +347,17 @@ public enum Maybe: XDRCodable, Sendable, Hashable {
 }
 
 /// `program ALLTYPES_PROG` (536871203).
-public enum AlltypesProg {
+public enum Alltypes {
     /// The program number.
     public static let program: UInt32 = 536871203
 
     /// `version ALLTYPES_V1` (1).
-    public enum AlltypesV1 {
+    public enum V1 {
         /// The version number.
         public static let version: UInt32 = 1
 
         /// `ALLTYPES_NULL` (procedure 0).
-        public static let alltypesNull = RPCProcedureDescriptor<XDRVoid, XDRVoid>(
+        public static let null = RPCProcedureDescriptor<XDRVoid, XDRVoid>(
             program: 536871203, version: 1, procedure: 0, name: "ALLTYPES_NULL")
 
         /// `ECHO_EVERYTHING` (procedure 1).
@@ -391,7 +391,7 @@ public enum AlltypesProg {
             }
 
             /// Calls `ALLTYPES_NULL`, on the caller's executor, as `RPCClient` does.
-            public nonisolated(nonsending) func alltypesNull(options: RPCCallOptions? = nil) async throws {
+            public nonisolated(nonsending) func null(options: RPCCallOptions? = nil) async throws {
                 _ = try await client.call(
                     program: 536871203, version: 1, procedure: 0, options: options,
                     encodeArguments: { _ in },
@@ -443,7 +443,7 @@ public enum AlltypesProg {
         /// `RPCServer(transports:services:)`. `NULL` (procedure 0) has a default implementation.
         public protocol ServiceProtocol: RPCService {
             /// Handles `ALLTYPES_NULL`.
-            func alltypesNull(context: RPCServerContext) async throws
+            func null(context: RPCServerContext) async throws
             /// Handles `ECHO_EVERYTHING`.
             func echoEverything(_ argument: Everything, context: RPCServerContext) async throws -> Everything
             /// Handles `CLASSIFY`.
@@ -458,21 +458,21 @@ public enum AlltypesProg {
     }
 }
 
-extension AlltypesProg.AlltypesV1: RPCProgramVersion {
+extension Alltypes.V1: RPCProgramVersion {
     /// The program number.
     public static var program: UInt32 { 536871203 }
 }
 
-extension AlltypesProg.AlltypesV1.Client: RPCVersionClient {}
+extension Alltypes.V1.Client: RPCVersionClient {}
 
-extension AlltypesProg.AlltypesV1.ServiceProtocol {
+extension Alltypes.V1.ServiceProtocol {
     /// The program number.
     public var program: UInt32 { 536871203 }
     /// The version number.
     public var version: UInt32 { 1 }
 
     /// Answers `ALLTYPES_NULL` with nothing, as rpcgen's servers do.
-    public func alltypesNull(context: RPCServerContext) async throws {}
+    public func null(context: RPCServerContext) async throws {}
 
     /// The procedures, for the server's router.
     public var methods: [RPCMethod] {
@@ -481,7 +481,7 @@ extension AlltypesProg.AlltypesV1.ServiceProtocol {
                 procedure: 0, name: "ALLTYPES_NULL",
                 decodeArguments: { _ in XDRVoid() },
                 encodeResult: { (_: XDRVoid, _: inout XDRWriter) in },
-                handler: { _, context in try await self.alltypesNull(context: context); return XDRVoid() }),
+                handler: { _, context in try await self.null(context: context); return XDRVoid() }),
             RPCMethod(
                 procedure: 1, name: "ECHO_EVERYTHING",
                 decodeArguments: { r in try Everything(from: &r) },
