@@ -8,7 +8,8 @@ import PackagePlugin
 /// { "accessLevel": "internal", "naming": "idiomatic", "generate": ["types", "client", "server"],
 ///   "includeDirectories": ["../xdr"], "defines": ["DEBUG=1"], "renames": {"foo_t": "Foo"},
 ///   "sources": ["../../xdr/interop.x", "/usr/include/rpcsvc/rstat.x"],
-///   "types": {"uint32": "unsigned int"}, "modules": {"NFSv3": "../NFSv3/nfs_prot.x"} }
+///   "types": {"uint32": "unsigned int"}, "modules": {"NFSv3": "../NFSv3/nfs_prot.x"},
+///   "streams": ["ypresp_all"] }
 /// ```
 ///
 /// `sources` names `.x` files outside the target (relative to the target's directory, or
@@ -16,7 +17,8 @@ import PackagePlugin
 /// own `.x` files. All the `.x` files of a target form one unit: each may use the types of the
 /// others, and each type is generated once. `types` maps type names left to a C header to XDR
 /// types (`--type`); `modules` names `.x` files whose types another Swift module already has
-/// (`--use-module`): they are used from there, and the module is imported.
+/// (`--use-module`): they are used from there, and the module is imported. `streams` names
+/// unions returned as streams (`--stream`, NIS `ypresp_all`).
 @main
 struct SwiftRPCGenPlugin: BuildToolPlugin {
     struct Configuration: Decodable {
@@ -29,6 +31,7 @@ struct SwiftRPCGenPlugin: BuildToolPlugin {
         var sources: [String]?
         var types: [String: String]?
         var modules: [String: String]?
+        var streams: [String]?
     }
 
     func createBuildCommands(context: PluginContext, target: any Target) throws -> [Command] {
@@ -55,6 +58,7 @@ struct SwiftRPCGenPlugin: BuildToolPlugin {
         for (name, type) in (configuration.types ?? [:]).sorted(by: { $0.key < $1.key }) {
             options += ["--type", "\(name)=\(type)"]
         }
+        for type in configuration.streams ?? [] { options += ["--stream", type] }
         var moduleFiles: [URL] = []
         for (module, path) in (configuration.modules ?? [:]).sorted(by: { $0.key < $1.key }) {
             let file = path.hasPrefix("/") ? URL(filePath: path) : target.directoryURL.appending(path: path).standardized

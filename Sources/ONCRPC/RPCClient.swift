@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import Synchronization
 public import XDR
@@ -72,14 +73,34 @@ public struct RPCClient: Sendable {
         let reply = try await exchange(
             program: program, version: version, procedure: procedure, options: options, encodeArguments: encodeArguments
         )
+        let result: Result
+        var reader = XDRReader(buffer: reply, options: decodingOptions)
         do {
-            var reader = XDRReader(buffer: reply, options: decodingOptions)
-            return try decodeResult(&reader)
+            result = try decodeResult(&reader)
         } catch {
             throw RPCError(
                 code: .invalidReply, message: "the results of procedure \(procedure) do not decode",
                 cause: error as? XDRDecodingError)
         }
+        let unread = reader.buffer.readableBytes
+        if unread > 0 {
+            try Self.resultsLeftBytes(unread, program: program, version: version, procedure: procedure, options: decodingOptions)
+        }
+        return result
+    }
+
+    static let logger = Logger(label: "oncrpc.client")
+
+    /// A reply whose results end before its bytes do: an error under
+    /// ``XDR/XDRDecodingOptions/rejectsTrailingBytes``, else a debug message.
+    static func resultsLeftBytes(
+        _ unread: Int, program: UInt32, version: UInt32, procedure: UInt32, options: XDRDecodingOptions
+    ) throws {
+        let text = "the reply to program \(program) version \(version) procedure \(procedure) has \(unread) bytes after its results"
+        if options.rejectsTrailingBytes {
+            throw RPCError(code: .invalidReply, message: text + " (a result read only in part?)")
+        }
+        logger.debug("\(text); ignored")
     }
 
     /// Calls the procedure `descriptor` names.

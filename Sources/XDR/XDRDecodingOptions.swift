@@ -21,24 +21,31 @@ public struct XDRDecodingOptions: Sendable, Hashable {
     /// How many bytes, in all, a single decode may allocate for strings, arrays and copied
     /// opaque data. Opaque data decoded as a `ByteBuffer` slice costs nothing.
     public var maximumAllocation: Int
+    /// Reject a message whose value ends before its bytes do (a call's arguments or a reply's
+    /// results with bytes left unread: a peer speaking another version of the protocol, or a
+    /// result the generated code reads only part of). When `false`, the bytes left are
+    /// ignored; an `RPCClient` logs them at debug level (logger `oncrpc.client`).
+    public var rejectsTrailingBytes: Bool
 
     /// Creates decoding options; the defaults suit data from an untrusted network peer.
     public init(
         strictPadding: Bool = false,
         strictBool: Bool = true,
         maximumDepth: Int = 256,
-        maximumAllocation: Int = 64 << 20
+        maximumAllocation: Int = 64 << 20,
+        rejectsTrailingBytes: Bool = false
     ) {
         self.strictPadding = strictPadding
         self.strictBool = strictBool
         self.maximumDepth = maximumDepth
         self.maximumAllocation = maximumAllocation
+        self.rejectsTrailingBytes = rejectsTrailingBytes
     }
 
     /// The default options: lenient padding, strict bool, depth 256, 64 MiB of allocations.
     public static let `default` = XDRDecodingOptions()
 
     /// Options that reject anything RFC 4506 does not allow (non-zero padding, bools other
-    /// than 0 and 1).
-    public static let strict = XDRDecodingOptions(strictPadding: true, strictBool: true)
+    /// than 0 and 1) and messages with bytes left after their value.
+    public static let strict = XDRDecodingOptions(strictPadding: true, strictBool: true, rejectsTrailingBytes: true)
 }

@@ -522,6 +522,24 @@ public struct XDRReader {
         }
     }
 
+    /// Reads a stream of values, each after a `TRUE`, up to a `FALSE`: the form of a union
+    /// switched on `bool more` that a reply repeats until `more` is false (NIS `ypresp_all`,
+    /// which rpcgen's C reads with a hand-written routine). Each value is charged to
+    /// ``XDRDecodingOptions/maximumAllocation`` as it is read.
+    @inlinable
+    public mutating func readStream<T>(_ element: (inout XDRReader) throws -> T) throws -> [T] {
+        var elements: [T] = []
+        while try readBool() {
+            try reserveAllocation(max(MemoryLayout<T>.stride, 1))
+            do {
+                elements.append(try nested(element))
+            } catch let error as XDRDecodingError {
+                throw error.inField("[\(elements.count)]")
+            }
+        }
+        return elements
+    }
+
     /// Reads optional data (`T *x`): a bool, then the value when it is `true`.
     @inlinable
     public mutating func readOptional<T: XDRDecodable>(_ type: T.Type = T.self) throws -> T? {

@@ -590,6 +590,17 @@ public struct XDRWriter {
         }
     }
 
+    /// Writes `elements` as a stream: `TRUE` and each value, then `FALSE` (see
+    /// ``XDRReader/readStream(_:)``).
+    @inlinable
+    public mutating func writeStream<T>(_ elements: [T], _ body: (inout XDRWriter, T) throws -> Void) throws {
+        for element in elements {
+            writeBool(true)
+            try body(&self, element)
+        }
+        writeBool(false)
+    }
+
     /// Writes optional data whose value is written by `body`.
     @inlinable
     public mutating func writeOptional<T>(_ value: T?, _ body: (inout XDRWriter, T) throws -> Void) throws {

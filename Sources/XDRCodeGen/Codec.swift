@@ -20,6 +20,10 @@ indirect enum Codec: Hashable {
     case optional(Codec)
     /// `void`.
     case void
+    /// A union on `bool more` whose `TRUE` arm holds an element and whose `FALSE` arm is void,
+    /// repeated until `more` is false, as every element (`[T]`): a streamed result.
+    /// `union` is the Swift name of the union, for where the stream cannot be used as one.
+    case stream(Codec, union: String)
 
     /// The Swift type.
     var swiftType: String {
@@ -35,7 +39,7 @@ indirect enum Codec: Hashable {
         case .string: "String"
         case .fixedOpaque, .variableOpaque: "ByteBuffer"
         case .named(let name), .alias(let name, _): name
-        case .array(let element, _), .fixedArray(let element, _): "[\(element.swiftType)]"
+        case .array(let element, _), .fixedArray(let element, _), .stream(let element, _): "[\(element.swiftType)]"
         case .optional(let wrapped):
             if case .optional = wrapped.unaliased { "Optional<\(wrapped.swiftType)>" } else { "\(wrapped.swiftType)?" }
         case .void: "XDRVoid"
@@ -52,7 +56,8 @@ indirect enum Codec: Hashable {
     var usesByteBuffer: Bool {
         switch self {
         case .fixedOpaque, .variableOpaque: true
-        case .alias(_, let codec), .array(let codec, _), .fixedArray(let codec, _), .optional(let codec):
+        case .alias(_, let codec), .array(let codec, _), .fixedArray(let codec, _), .optional(let codec),
+            .stream(let codec, _):
             codec.usesByteBuffer
         default: false
         }
@@ -92,6 +97,8 @@ indirect enum Codec: Hashable {
             "try \(reader).readFixedArray(count: \(count)) { r\(depth) in \(element.decode("r\(depth)", depth: depth + 1)) }"
         case .optional(let wrapped):
             "try \(reader).readOptional { r\(depth) in \(wrapped.decode("r\(depth)", depth: depth + 1)) }"
+        case .stream(let element, _):
+            "try \(reader).readStream { r\(depth) in \(element.decode("r\(depth)", depth: depth + 1)) }"
         }
     }
 
@@ -125,6 +132,8 @@ indirect enum Codec: Hashable {
             "try \(writer).writeFixedArray(\(value), count: \(count)) { w\(depth), e\(depth) in \(element.encode("e\(depth)", "w\(depth)", depth: depth + 1)) }"
         case .optional(let wrapped):
             "try \(writer).writeOptional(\(value)) { w\(depth), e\(depth) in \(wrapped.encode("e\(depth)", "w\(depth)", depth: depth + 1)) }"
+        case .stream(let element, _):
+            "try \(writer).writeStream(\(value)) { w\(depth), e\(depth) in \(element.encode("e\(depth)", "w\(depth)", depth: depth + 1)) }"
         }
     }
 
@@ -154,7 +163,7 @@ indirect enum Codec: Hashable {
     /// The fewest bytes a value can take on the wire (bounds array counts by input size).
     var minimumWireSize: Int {
         switch self {
-        case .int32, .uint32, .float, .bool, .string, .variableOpaque, .array, .optional, .named: 4
+        case .int32, .uint32, .float, .bool, .string, .variableOpaque, .array, .optional, .named, .stream: 4
         case .int64, .uint64, .double: 8
         case .quadruple: 16
         case .void: 0

@@ -45,6 +45,11 @@ public struct GeneratorOptions: Hashable, Sendable {
     /// Swift modules the generated file imports because it uses types already generated there
     /// (swift-rpcgen `--use-module MODULE=file.x`), in order.
     public var importedModules: [String] = []
+    /// `.x` union types that procedures return as streams (swift-rpcgen `--stream TYPE`): a
+    /// union switched on `bool` whose `TRUE` arm holds an element and whose `FALSE` arm is
+    /// void, repeated until `FALSE` (NIS `ypresp_all`). A procedure returning one returns (and
+    /// a server's handler gives) every element, as an array.
+    public var streamedTypes: Set<String> = []
 
     /// Creates options.
     public init(

@@ -163,6 +163,40 @@ public struct SwiftGenerator {
         }
     }
 
+    /// A procedure's result: as ``codec(_:inlineName:)`` gives it, or a stream of the elements
+    /// of a union named in ``GeneratorOptions/streamedTypes`` (diagnosed when the union is not
+    /// of that form).
+    fileprivate mutating func resultCodec(_ type: TypeSpecifier) -> Codec {
+        guard case .named(let name, let location) = type, options.streamedTypes.contains(name) else {
+            return codec(type, inlineName: "")
+        }
+        // Bool labels: TRUE and FALSE, unless the file defines them, or numbers.
+        func value(_ label: ValueExpression) -> Int64 {
+            if case .identifier(let word, _) = label, word == "TRUE" || word == "FALSE",
+                specification.constants[word] == nil
+            {
+                return word == "TRUE" ? 1 : 0
+            }
+            return specification.value(label)
+        }
+        guard case .union(_, let body, _, _)? = specification.types[name],
+            case .plain(.bool) = body.discriminant.kind, body.defaultArm == nil,
+            let more = body.arms.first(where: { $0.labels.map(value) == [1] }),
+            let end = body.arms.first(where: { $0.labels.map(value) == [0] }),
+            body.arms.count == 2, end.declaration.kind == .void, more.declaration.kind != .void
+        else {
+            let diagnostic = Diagnostic(
+                .error,
+                "'\(name)' cannot be streamed: a streamed result is a union on a bool whose TRUE arm holds a value"
+                    + " and whose FALSE arm is void", at: location)
+            if !diagnostics.contains(where: { $0.description == diagnostic.description }) {
+                diagnostics.append(diagnostic)
+            }
+            return codec(type, inlineName: "")
+        }
+        return .stream(codec(more.declaration.kind, inlineName: ""), union: typeNames[name] ?? namer.typeName(name))
+    }
+
     private func codec(_ kind: DeclarationKind, inlineName: String) -> Codec {
         switch kind {
         case .void: return .void
@@ -832,7 +866,7 @@ public struct SwiftGenerator {
                 docComment(procedure.procedure.comment)
                 output.line("/// `\(procedure.procedure.name)` (procedure \(procedure.number)).")
                 output.line(
-                    "\(access)static let \(procedure.swiftName) = RPCProcedureDescriptor<\(procedure.argumentsType), \(procedure.resultType)>("
+                    "\(access)static let \(procedure.swiftName) = RPCProcedureDescriptor<\(procedure.argumentsType), \(procedure.descriptorResultType)>("
                 )
                 output.line(
                     "    program: \(programNumber), version: \(versionNumber), procedure: \(procedure.number), name: \"\(procedure.procedure.name)\")"
@@ -868,10 +902,11 @@ public struct SwiftGenerator {
     }
 
     /// The procedures of `version` of program `program`, with their Swift names.
-    private func procedureModels(_ version: ProgramVersion, program: String) -> [ProcedureModel] {
+    private mutating func procedureModels(_ version: ProgramVersion, program: String) -> [ProcedureModel] {
         let names = namer.procedureNames(version.procedures.map(\.name), program: program)
         return zip(version.procedures, names).map { procedure, name in
-            ProcedureModel(procedure: procedure, swiftName: name, generator: self)
+            let result = procedure.result.map { resultCodec($0) } ?? .void
+            return ProcedureModel(procedure: procedure, swiftName: name, result: result, generator: self)
         }
     }
 
@@ -884,12 +919,12 @@ public struct SwiftGenerator {
         /// The Swift names of the arguments the `.x` names (rpcgen -N), `nil` for the others.
         var givenNames: [String?]
 
-        init(procedure: Procedure, swiftName: String, generator: SwiftGenerator) {
+        init(procedure: Procedure, swiftName: String, result: Codec, generator: SwiftGenerator) {
             self.procedure = procedure
             self.swiftName = swiftName
             self.number = generator.specification.value(procedure.number)
             self.arguments = procedure.arguments.map { generator.codec($0, inlineName: "") }
-            self.result = procedure.result.map { generator.codec($0, inlineName: "") } ?? .void
+            self.result = result
             var used: Set<String> = ["options", "context", "client", "self"]
             self.givenNames = procedure.arguments.indices.map { index in
                 guard index < procedure.argumentNames.count, let name = procedure.argumentNames[index] else { return nil }
@@ -910,6 +945,13 @@ public struct SwiftGenerator {
         }
 
         var resultType: String { result.swiftType }
+
+        /// The result type of the procedure's descriptor: a streamed result is its union there
+        /// (a descriptor decodes one value; the client method reads the whole stream).
+        var descriptorResultType: String {
+            if case .stream(_, let union) = result { return union }
+            return resultType
+        }
 
         /// The parameters: one argument unlabelled (`_ argument: T`, or the `.x`'s name for it);
         /// several labelled with the names the `.x` gives them (`_ argument2: T` for one it does

@@ -47,6 +47,10 @@ struct SwiftRPCGen: ParsableCommand {
         name: .customLong("use-module"),
         help: "MODULE=FILE.x: FILE.x's types are already generated in the Swift module MODULE; use them from there and import it (repeatable).")
     var moduleFiles: [String] = []
+    @Option(
+        name: .customLong("stream"),
+        help: "A union on bool (TRUE: a value, FALSE: void) that procedures return repeated until FALSE, as NIS ypresp_all: they return every value (repeatable).")
+    var streamedTypes: [String] = []
     @Flag(help: "Compile each .x file on its own, not as one unit.")
     var separately = false
 
@@ -108,6 +112,7 @@ struct SwiftRPCGen: ParsableCommand {
         }
         var moduleOptions = options
         moduleOptions.importedModules = imported
+        moduleOptions.streamedTypes = Set(streamedTypes)
 
         var failed = false
         for file in files {

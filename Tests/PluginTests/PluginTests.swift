@@ -106,3 +106,46 @@ struct UnitTests {
         }
     }
 }
+
+// Stream.V1 comes from stream.x, whose entry_stream the configuration streams: STREAM_ALL
+// returns every entry, as NIS YPPROC_ALL does.
+
+struct StreamService: Stream.V1.ServiceProtocol {
+    func all(_ argument: Int32, context: RPCServerContext) async throws -> [EntryKv] {
+        (0..<argument).map { EntryKv(key: "k\($0)", value: "v\($0)") }
+    }
+}
+
+@Suite("Streamed results")
+struct StreamedResultTests {
+    @Test func everyEntryComesBackNotOnlyTheFirst() async throws {
+        let pair = InProcessTransport()
+        let server = RPCServer(transports: [pair.server], services: [StreamService()])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await server.serve() }
+            try await withRPCClient(transport: pair.client) { rpc in
+                let client = Stream.V1.Client(wrapping: rpc)
+                let entries = try await client.all(3)
+                #expect(entries.map(\.key) == ["k0", "k1", "k2"])
+                let none = try await client.all(0)
+                #expect(none.isEmpty)
+            }
+            server.beginGracefulShutdown()
+            try await group.waitForAll()
+        }
+    }
+
+    @Test func theWireFormIsEachEntryAfterTrueThenFalse() throws {
+        var writer = XDRWriter()
+        try writer.writeStream([EntryKv(key: "a", value: "b")]) { w, e in try e.encode(to: &w) }
+        #expect(
+            Array(writer.buffer.readableBytesView) == [
+                0, 0, 0, 1, 0, 0, 0, 1, 0x61, 0, 0, 0, 0, 0, 0, 1, 0x62, 0, 0, 0, 0, 0, 0, 0,
+            ])
+        // A stream cut before its FALSE is an error, not a short list.
+        var cut = writer.buffer
+        cut.moveWriterIndex(to: cut.writerIndex - 4)
+        var reader = XDRReader(buffer: cut)
+        #expect(throws: XDRDecodingError.self) { _ = try reader.readStream { try EntryKv(from: &$0) } }
+    }
+}
