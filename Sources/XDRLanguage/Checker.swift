@@ -383,7 +383,8 @@ public struct Checker {
 
     // MARK: Recursion
 
-    /// A type may refer to itself only through optional data or a variable-length array.
+    /// A type may refer to itself only through optional data, a variable-length array, or a
+    /// union (whose other arms end the value).
     private mutating func checkRecursion() {
         var edges: [String: [(String, SourceLocation)]] = [:]
         func direct(_ declaration: Declaration, into list: inout [(String, SourceLocation)]) {
@@ -419,6 +420,9 @@ public struct Checker {
             if state[name] == 1 {
                 if let start = path.firstIndex(of: name), reported.insert(name).inserted {
                     let cycle = path[start...] + [name]
+                    // Through a union the value can end (an arm of another type ends it, as
+                    // Stellar's SCSpecTypeDef does); the union is generated as an indirect enum.
+                    if cycle.contains(where: { if case .union? = types[$0] { true } else { false } }) { return }
                     error(
                         "'\(name)' contains itself (\(cycle.joined(separator: " -> "))); use optional data ('*') to break the cycle",
                         at: types[name]?.location ?? SourceLocation(file: "", line: 1, column: 1))
@@ -459,6 +463,22 @@ public enum XDRFrontEnd {
             ])
             specification.definitions.insert(
                 .structure(name: "netbuf", body: netbuf, location: location, comment: "libtirpc's `struct netbuf`."),
+                at: 0)
+        }
+        if !defined.contains("authsys_parms"), tokens.contains(where: { $0.kind == .identifier("authsys_parms") }) {
+            // RFC 5531 §14's AUTH_SYS body, which NFSv4 files use (RPCSEC_GSS callbacks) and
+            // rpcgen's C takes from <rpc/auth_unix.h>.
+            let authsys = StructBody(fields: [
+                Declaration(name: "stamp", kind: .plain(.unsignedInt), location: location),
+                Declaration(name: "machinename", kind: .string(.literal(255, location)), location: location),
+                Declaration(name: "uid", kind: .plain(.unsignedInt), location: location),
+                Declaration(name: "gid", kind: .plain(.unsignedInt), location: location),
+                Declaration(name: "gids", kind: .variableArray(.unsignedInt, .literal(16, location)), location: location),
+            ])
+            specification.definitions.insert(
+                .structure(
+                    name: "authsys_parms", body: authsys, location: location,
+                    comment: "RFC 5531's `struct authsys_parms` (AUTH_SYS credentials)."),
                 at: 0)
         }
         for (name, kind, comment) in library.reversed()
@@ -534,7 +554,7 @@ public enum XDRFrontEnd {
         for name in Set(specification.definitions.map(\.name)).subtracting(before) {
             libraryUsers[name] = min(libraryUsers[name] ?? file, file)
         }
-        for library in ["netobj", "des_block", "netbuf"] where !parsedHere.contains(library) {
+        for library in ["netobj", "des_block", "netbuf", "authsys_parms"] where !parsedHere.contains(library) {
             if tokens.contains(where: { $0.kind == .identifier(library) }) {
                 libraryUsers[library] = min(libraryUsers[library] ?? file, file)
             }

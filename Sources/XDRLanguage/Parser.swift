@@ -13,6 +13,8 @@ public struct Parser {
     private var namespaceDepth = 0
     /// Whether the warning for `;` between enum members has been given (once per file).
     private var warnedEnumSemicolon = false
+    /// Whether the warning for xdrpp's `::NAME` has been given (once per file).
+    private var warnedScopePrefix = false
 
     /// Creates a parser over `tokens` (which must end with `.end`).
     public init(tokens: [Token]) {
@@ -170,6 +172,23 @@ public struct Parser {
             return true
         }
         return false
+    }
+
+    /// After `name`: xdrpp's `name::member` (an enum's member, a namespace's type) is read as
+    /// the member, with a warning (once).
+    private mutating func scopedName(_ name: String) -> String {
+        var name = name
+        while case .punctuation(":") = current.kind, case .punctuation(":") = tokens[min(index + 1, tokens.count - 1)].kind,
+            case .identifier(let member) = tokens[min(index + 2, tokens.count - 1)].kind
+        {
+            if !warnedScopePrefix {
+                warnedScopePrefix = true
+                warn("'::' in a name is an xdrpp extension, not XDR: '\(name)::\(member)' is read as '\(member)'", at: current)
+            }
+            index += 3
+            name = member
+        }
+        return name
     }
 
     private mutating func warn(_ message: String, at token: Token) {
@@ -353,6 +372,16 @@ public struct Parser {
     }
 
     private mutating func parseValue() throws -> ValueExpression {
+        // xdrpp's C++ scope prefix, `case ::RED:`: the name alone, with a warning (once).
+        if case .punctuation(":") = current.kind, case .punctuation(":") = tokens[min(index + 1, tokens.count - 1)].kind,
+            case .identifier = tokens[min(index + 2, tokens.count - 1)].kind
+        {
+            if !warnedScopePrefix {
+                warnedScopePrefix = true
+                warn("'::' before a name is an xdrpp extension, not XDR: read as the name", at: current)
+            }
+            index += 2
+        }
         let token = current
         if accept("-") {
             guard case .integer(let value) = current.kind else {
@@ -366,7 +395,8 @@ public struct Parser {
             _ = advance()
             return .literal(value, token.location)
         case .identifier:
-            let (name, _) = try identifier("as a value")
+            var (name, _) = try identifier("as a value")
+            name = scopedName(name)
             return .identifier(name, token.location)
         default:
             throw fail("expected a number or a constant's name, found \(describe(token))")
@@ -566,7 +596,7 @@ public struct Parser {
             throw fail("'\(word)' cannot be used here")
         default:
             let (name, reference) = try identifier("as a type")
-            return .named(name, reference.location)
+            return .named(scopedName(name), reference.location)
         }
     }
 }

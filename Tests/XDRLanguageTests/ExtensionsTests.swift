@@ -69,3 +69,38 @@ struct ExtensionsTests {
         #expect(errors("program P { version V { int F(string[4]) = 1; } = 1; } = 1;").first?.contains("maximum") == true)
     }
 }
+
+@Suite("What real .x files from other projects need")
+struct RealWorldFileTests {
+    @Test func aTypeMayReachItselfThroughAUnion() throws {
+        // As Stellar's SCSpecTypeDef and SCSpecTypeOption: the union's other arms end the value.
+        let source = """
+            enum kind { K_INT = 0, K_OPTION = 1 };
+            struct option_of { type_def value_type; };
+            union type_def switch (kind k) { case K_INT: void; case K_OPTION: option_of option; };
+            """
+        #expect(try checked(source).types["type_def"] != nil)
+        // Without a union on the way it is still an error.
+        #expect(errors("struct a { b x; }; struct b { a y; };").first?.contains("contains itself") == true)
+    }
+
+    @Test func xdrppScopedNamesAreTheirLastPart() throws {
+        let spec = try checked(
+            "enum color { RED = 1, BLUE = 2 };\nunion u switch (color c) { case color::RED: int r; case ::BLUE: void; };")
+        guard case .union(_, let body, _, _)? = spec.types["u"] else {
+            Issue.record("no union")
+            return
+        }
+        #expect(body.arms.map { spec.value($0.labels[0]) } == [1, 2])
+        #expect(try warnings("enum c { R = 1 }; union u switch (c d) { case c::R: void; };").count == 1)
+    }
+
+    @Test func authsysParmsIsRFC5531s() throws {
+        let spec = try checked("struct cred { authsys_parms sys; };")
+        guard case .structure(_, let body, _, _)? = spec.types["authsys_parms"] else {
+            Issue.record("no authsys_parms")
+            return
+        }
+        #expect(body.fields.map { $0.name ?? "" } == ["stamp", "machinename", "uid", "gid", "gids"])
+    }
+}
