@@ -117,7 +117,7 @@ public final class TCPClientTransport: RPCClientTransport {
         await connection.waitForShutdown()
     }
 
-    /// Sends one call and returns its reply (see ``RPCClientTransport/roundTrip(_:xid:options:)``).
+    /// Sends one call and returns its reply (see `RPCClientTransport.roundTrip(_:xid:options:)`).
     public nonisolated(nonsending) func roundTrip(_ call: consuming ByteBuffer, xid: UInt32, options: RPCCallOptions)
         async throws
         -> ByteBuffer
@@ -127,7 +127,7 @@ public final class TCPClientTransport: RPCClientTransport {
     }
 
     /// Sends one call held in several buffers, written with one `writev` (see
-    /// ``RPCClientTransport/roundTrip(gathering:xid:options:)``).
+    /// `RPCClientTransport.roundTrip(gathering:xid:options:)`).
     public nonisolated(nonsending) func roundTrip(
         gathering call: consuming RPCMessageBytes, xid: UInt32, options: RPCCallOptions
     )
@@ -144,7 +144,7 @@ public final class TCPClientTransport: RPCClientTransport {
 }
 
 /// ONC RPC over UDP: one call per datagram, retransmitted by each call's
-/// ``RPCRetransmitPolicy`` within its total timeout, replies matched by xid.
+/// `RPCRetransmitPolicy` within its total timeout, replies matched by xid.
 public final class UDPClientTransport: RPCClientTransport {
     private let connection: ClientConnection
 
@@ -187,7 +187,7 @@ public final class UDPClientTransport: RPCClientTransport {
         await connection.waitForShutdown()
     }
 
-    /// Sends one call and returns its reply (see ``RPCClientTransport/roundTrip(_:xid:options:)``).
+    /// Sends one call and returns its reply (see `RPCClientTransport.roundTrip(_:xid:options:)`).
     public nonisolated(nonsending) func roundTrip(_ call: consuming ByteBuffer, xid: UInt32, options: RPCCallOptions)
         async throws
         -> ByteBuffer

@@ -11,7 +11,7 @@ import ONCRPCNIOTransport
 extension RPCServerRegistration {
     /// Registers with the system's rpcbind over its local socket (`/run/rpcbind.sock`) when it
     /// exists, else over UDP to 127.0.0.1:111, without taking over a registration that is alive
-    /// (see ``rpcbind(host:port:over:replaceExisting:)``).
+    /// (see ``rpcbind(host:port:over:localSocketPath:replaceExisting:)``).
     ///
     /// ```swift
     /// let server = RPCServer(transports: [tcp, udp], services: [MyService()], registration: .rpcbind)
