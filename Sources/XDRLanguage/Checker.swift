@@ -6,6 +6,8 @@ public struct CheckedSpecification: Sendable {
     public var constants: [String: Int64]
     /// Every named type (typedef, enum, struct, union).
     public var types: [String: Definition]
+    /// The `.x` file's header comment (its first comment, set apart from what follows).
+    public var fileComment: String?
     /// The names defined by the other files of the unit (see
     /// ``XDRFrontEnd/compile(file:contents:macros:loadInclude:typeNames:unit:)``): known here,
     /// and generated from their own files.
@@ -542,6 +544,7 @@ public enum XDRFrontEnd {
         }
         var preprocessor = Preprocessor(macros: macros, loadInclude: loadInclude)
         let (tokens, lexical) = preprocessor.tokenize(file: file, contents: contents)
+        let mainFileComment = preprocessor.fileComment
         var parser = Parser(tokens: tokens)
         var (specification, syntax) = parser.parse()
         note(specification.definitions, from: file)
@@ -591,6 +594,7 @@ public enum XDRFrontEnd {
             throw CompilationFailed(diagnostics: diagnostics)
         }
         checked.unitNames = unitNames
+        checked.fileComment = mainFileComment
         return (checked, diagnostics)
     }
 }

@@ -36,6 +36,10 @@ public struct Preprocessor {
     private let loadInclude: IncludeLoader
     private var diagnostics: [Diagnostic] = []
     private var includeDepth = 0
+    /// The main file's header comment: its first comment, before anything else, when a blank
+    /// line or a `%`/`#` line follows it (a comment right before a definition documents that
+    /// definition instead).
+    public private(set) var fileComment: String?
 
     /// Creates a preprocessor with `macros` predefined. rpcgen defines `RPC_HDR` when writing
     /// the header that declares the types, and swift-rpcgen reads files the same way.
@@ -78,6 +82,20 @@ public struct Preprocessor {
         var pendingComment: String?
         var lastTokenLine = 0  // a comment starting on this line trails a declaration: not a doc comment
         var active: Bool { conditionals.last?.active ?? true }
+        // The first comment of the main file, while it may be its header comment: its last line.
+        var headerEndLine: Int?
+        var sawAnything = includeDepth > 0 || fileComment != nil
+        /// Something begins on `atLine` (a token, a `%` or `#` line): a header comment before it is
+        /// the file's when a blank line or a line-oriented construct separates them.
+        func settleHeader(atLine: Int, lineOriented: Bool) {
+            defer { sawAnything = true }
+            guard let end = headerEndLine, let comment = pendingComment else { return }
+            headerEndLine = nil
+            if lineOriented || atLine > end + 1 {
+                fileComment = comment
+                pendingComment = nil
+            }
+        }
 
         func location(_ at: Int) -> SourceLocation {
             SourceLocation(file: file, line: line, column: at - lineStart + 1)
@@ -121,7 +139,9 @@ public struct Preprocessor {
                 }
                 index = end + 2
                 if active {
+                    if headerEndLine != nil { settleHeader(atLine: start.line, lineOriented: false) }
                     pendingComment = start.line == lastTokenLine ? nil : Self.cleanComment(text, block: true)
+                    if !sawAnything, pendingComment != nil { headerEndLine = line }
                 }
                 continue
             }
@@ -130,7 +150,11 @@ public struct Preprocessor {
                 while end < bytes.count, bytes[end] != UInt8(ascii: "\n") { end += 1 }
                 if active, line != lastTokenLine {
                     let text = Self.cleanComment(Array(bytes[(index + 2)..<end]), block: false)
+                    if let headerEnd = headerEndLine, line > headerEnd + 1 {
+                        settleHeader(atLine: line, lineOriented: false)
+                    }
                     pendingComment = pendingComment.map { $0 + "\n" + text } ?? text
+                    if !sawAnything { headerEndLine = line }
                 }
                 index = end
                 continue
@@ -139,6 +163,7 @@ public struct Preprocessor {
             if atLineStart, byte == UInt8(ascii: "%") || byte == UInt8(ascii: "#") {
                 // Where the line starts, before a continuation moves `line` on.
                 let at = location(index)
+                if active, headerEndLine != nil || !sawAnything { settleHeader(atLine: line, lineOriented: true) }
                 var end = index
                 while end < bytes.count, bytes[end] != UInt8(ascii: "\n") {
                     // A directive may continue on the next line after a backslash.
@@ -164,6 +189,7 @@ public struct Preprocessor {
             atLineStart = false
             let start = index
             let at = location(index)
+            if headerEndLine != nil || !sawAnything { settleHeader(atLine: line, lineOriented: false) }
             lastTokenLine = line
             // Identifiers.
             if Self.isIdentifierStart(byte) {

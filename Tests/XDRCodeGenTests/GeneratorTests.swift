@@ -213,3 +213,20 @@ struct ProgramNamingTests {
         #expect(verbatim.contains("public enum RSTATPROG") && verbatim.contains("static let RSTATPROC_STATS"))
     }
 }
+
+@Suite("The .x file's header comment")
+struct FileCommentTests {
+    @Test func aHeaderSetApartStaysAFileComment() throws {
+        let swift = try generate("/*\n * proto.x: a protocol.\n */\n\nconst A = 1;")
+        #expect(swift.contains("// swift-format-ignore-file\n//\n// proto.x: a protocol.\n"), "\(swift)")
+        #expect(!swift.contains("/// proto.x"), "not the constant's doc comment")
+        // Followed by a % line, it is the file's too.
+        #expect(try generate("/* header */\n%#include <x.h>\nconst A = 1;").contains("//\n// header\n"))
+    }
+
+    @Test func aCommentRightBeforeADefinitionDocumentsIt() throws {
+        let swift = try generate("/* the answer */\nconst A = 42;")
+        #expect(swift.contains("/// the answer"))
+        #expect(!swift.contains("//\n// the answer"))
+    }
+}
