@@ -146,6 +146,18 @@ public struct SwiftGenerator {
         return SwiftNamer(options: GeneratorOptions(naming: .idiomatic)).typeName(cleaned) + "Constants"
     }
 
+    /// `expression` as the `.x` wrote it when it is a literal (hex stays hex; a C octal `0755`
+    /// is Swift's `0o755`), else its value.
+    private func writtenNumber(_ expression: ValueExpression) -> String {
+        guard case .literal(let value, let location) = expression,
+            let spelling = specification.specification.literalSpellings[location]
+        else { return String(specification.value(expression)) }
+        let lower = spelling.lowercased()
+        if lower.hasPrefix("0x") { return "0x" + spelling.dropFirst(2) }
+        if spelling.count > 1, spelling.allSatisfy(\.isNumber) { return "0o" + spelling.dropFirst() }
+        return String(value)
+    }
+
     // MARK: Codecs
 
     private func codec(_ type: TypeSpecifier, inlineName: String) -> Codec {
@@ -834,13 +846,12 @@ public struct SwiftGenerator {
         name: String, number: ValueExpression, versions: [ProgramVersion], comment: String?
     ) {
         let programName = programNames[name] ?? namer.programName(name)
-        let programNumber = specification.value(number)
         output.line()
         docComment(comment)
-        output.line("/// `program \(name)` (\(programNumber)).")
+        output.line("/// `program \(name)` (\(writtenNumber(number))).")
         output.open("\(access)enum \(programName)")
         output.line("/// The program number.")
-        output.line("\(access)static let program: UInt32 = \(programNumber)")
+        output.line("\(access)static let program: UInt32 = \(writtenNumber(number))")
         for version in versions {
             let versionName = namer.versionName(version.name, number: specification.value(version.number))
             if versionName == programName {
@@ -854,7 +865,7 @@ public struct SwiftGenerator {
             output.line("/// `version \(version.name)` (\(versionNumber)).")
             output.open("\(access)enum \(versionName)")
             output.line("/// The version number.")
-            output.line("\(access)static let version: UInt32 = \(versionNumber)")
+            output.line("\(access)static let version: UInt32 = \(writtenNumber(version.number))")
             let procedures = procedureModels(version, program: name)
             var names: [String: String] = [:]
             for procedure in procedures {
@@ -876,13 +887,11 @@ public struct SwiftGenerator {
                     "\(access)static let \(procedure.swiftName) = RPCProcedureDescriptor<\(procedure.argumentsType), \(procedure.descriptorResultType)>("
                 )
                 output.line(
-                    "    program: \(programNumber), version: \(versionNumber), procedure: \(procedure.number), name: \"\(procedure.procedure.name)\")"
+                    "    program: \(programName).program, version: version, procedure: \(procedure.number), name: \"\(procedure.procedure.name)\")"
                 )
             }
             if options.parts.contains(.client) {
-                emitClient(
-                    procedures: procedures, programNumber: programNumber, versionNumber: versionNumber,
-                    name: version.name)
+                emitClient(procedures: procedures, path: (programName, versionName), name: version.name)
             }
             if options.parts.contains(.server) {
                 emitServiceProtocol(procedures: procedures, name: version.name)
@@ -894,7 +903,7 @@ public struct SwiftGenerator {
             for version in versions {
                 emitProgramVersionConformance(
                     path: "\(programName).\(namer.versionName(version.name, number: specification.value(version.number)))",
-                    programNumber: programNumber)
+                    programName: programName)
             }
         }
         if options.parts.contains(.server) {
@@ -902,8 +911,7 @@ public struct SwiftGenerator {
                 let versionName = namer.versionName(version.name, number: specification.value(version.number))
                 let procedures = procedureModels(version, program: name)
                 emitServiceRegistration(
-                    path: "\(programName).\(versionName)", procedures: procedures, programNumber: programNumber,
-                    versionNumber: specification.value(version.number))
+                    path: "\(programName).\(versionName)", programName: programName, procedures: procedures)
             }
         }
     }
@@ -983,7 +991,7 @@ public struct SwiftGenerator {
     }
 
     private mutating func emitClient(
-        procedures: [ProcedureModel], programNumber: Int64, versionNumber: Int64, name: String
+        procedures: [ProcedureModel], path: (program: String, version: String), name: String
     ) {
         output.line()
         output.line("/// A client for `\(name)`: one async method per procedure.")
@@ -1006,7 +1014,7 @@ public struct SwiftGenerator {
             let discard = procedure.result == .void ? "_ = " : ""
             output.line("\(discard)try await client.call(")
             output.line(
-                "    program: \(programNumber), version: \(versionNumber), procedure: \(procedure.number), options: options,"
+                "    program: \(path.program).program, version: \(path.program).\(path.version).version, procedure: \(procedure.number), options: options,"
             )
             if procedure.arguments.isEmpty {
                 output.line("    encodeArguments: { _ in },")
@@ -1040,25 +1048,25 @@ public struct SwiftGenerator {
 
     /// Makes the version namespace at `path` an `RPCProgramVersion`, so that it can open its own
     /// client (`withClient(transport:)`, and with RPCBind `withClient(host:over:)`).
-    private mutating func emitProgramVersionConformance(path: String, programNumber: Int64) {
+    private mutating func emitProgramVersionConformance(path: String, programName: String) {
         output.line()
         output.open("extension \(path): RPCProgramVersion")
         output.line("/// The program number.")
-        output.line("\(access)static var program: UInt32 { \(programNumber) }")
+        output.line("\(access)static var program: UInt32 { \(programName).program }")
         output.close()
         output.line()
         output.line("extension \(path).Client: RPCVersionClient {}")
     }
 
     private mutating func emitServiceRegistration(
-        path: String, procedures: [ProcedureModel], programNumber: Int64, versionNumber: Int64
+        path: String, programName: String, procedures: [ProcedureModel]
     ) {
         output.line()
         output.open("extension \(path).ServiceProtocol")
         output.line("/// The program number.")
-        output.line("\(access)var program: UInt32 { \(programNumber) }")
+        output.line("\(access)var program: UInt32 { \(programName).program }")
         output.line("/// The version number.")
-        output.line("\(access)var version: UInt32 { \(versionNumber) }")
+        output.line("\(access)var version: UInt32 { \(path).version }")
         for procedure in procedures
         where procedure.number == 0 && procedure.arguments.isEmpty && procedure.result == .void {
             output.line()

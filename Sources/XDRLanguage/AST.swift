@@ -206,4 +206,13 @@ public enum Definition: Hashable, Sendable {
 public struct Specification: Hashable, Sendable {
     /// The definitions in source order.
     public var definitions: [Definition]
+    /// Integer literals written other than in decimal (`0x20000099`), by where they are, so
+    /// that generated code can write them the same way.
+    public var literalSpellings: [SourceLocation: String] = [:]
+
+    /// A specification of `definitions`.
+    public init(definitions: [Definition], literalSpellings: [SourceLocation: String] = [:]) {
+        self.definitions = definitions
+        self.literalSpellings = literalSpellings
+    }
 }

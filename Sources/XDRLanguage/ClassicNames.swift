@@ -30,7 +30,9 @@ enum ClassicNames {
         }
         guard !table.isEmpty else { return specification }
         var rewriter = Rewriter(table: table)
-        return Specification(definitions: specification.definitions.map { rewriter.definition($0) })
+        return Specification(
+            definitions: specification.definitions.map { rewriter.definition($0) },
+            literalSpellings: specification.literalSpellings)
     }
 
     private struct Rewriter {

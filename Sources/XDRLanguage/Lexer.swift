@@ -20,6 +20,8 @@ public struct Token: Hashable, Sendable {
     public var location: SourceLocation
     /// The comment just before it, if any (for doc comments).
     public var comment: String?
+    /// An integer literal as written, when it is not plain decimal (`0x20000099`, `0755`).
+    public var spelling: String? = nil
 }
 
 /// Reads a `.x` file into tokens, acting as the C preprocessor would for rpcgen: it drops
@@ -220,7 +222,9 @@ public struct Preprocessor {
                 guard active else { continue }
                 let text = String(decoding: bytes[start..<end], as: UTF8.self)
                 if let value = Self.parseInteger(text) {
-                    tokens.append(Token(kind: .integer(value), location: at, comment: pendingComment))
+                    var token = Token(kind: .integer(value), location: at, comment: pendingComment)
+                    if text.count > 1, text.first == "0" { token.spelling = text }
+                    tokens.append(token)
                 } else {
                     diagnostics.append(Diagnostic(.error, "invalid number '\(text)'", at: at))
                 }

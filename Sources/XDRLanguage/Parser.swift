@@ -6,6 +6,8 @@ public struct Parser {
     private var index = 0
     private var diagnostics: [Diagnostic] = []
     private var anonymousCount = 0
+    /// Integer literals written other than in decimal, by where they are.
+    private var literalSpellings: [SourceLocation: String] = [:]
     /// Typedefs made for procedure arguments and results with sizes of their own, put before
     /// the program that uses them.
     private var anonymousTypedefs: [Definition] = []
@@ -43,7 +45,7 @@ public struct Parser {
                 if index == start { index += 1 }
             }
         }
-        return (Specification(definitions: definitions), diagnostics)
+        return (Specification(definitions: definitions, literalSpellings: literalSpellings), diagnostics)
     }
 
     // MARK: Token helpers
@@ -393,6 +395,7 @@ public struct Parser {
         switch token.kind {
         case .integer(let value):
             _ = advance()
+            if let spelling = token.spelling { literalSpellings[token.location] = spelling }
             return .literal(value, token.location)
         case .identifier:
             var (name, _) = try identifier("as a value")

@@ -223,32 +223,32 @@ public enum PortmapProgram {
         /// Does nothing; answers to show the portmapper is there.
         /// `PMAPPROC_NULL` (procedure 0).
         public static let null = RPCProcedureDescriptor<XDRVoid, XDRVoid>(
-            program: 100000, version: 2, procedure: 0, name: "PMAPPROC_NULL")
+            program: PortmapProgram.program, version: version, procedure: 0, name: "PMAPPROC_NULL")
 
         /// Registers a mapping; FALSE when one for the program, version and protocol exists.
         /// `PMAPPROC_SET` (procedure 1).
         public static let set = RPCProcedureDescriptor<PortmapMapping, Bool>(
-            program: 100000, version: 2, procedure: 1, name: "PMAPPROC_SET")
+            program: PortmapProgram.program, version: version, procedure: 1, name: "PMAPPROC_SET")
 
         /// Removes the mappings of a program and version (port and protocol are ignored).
         /// `PMAPPROC_UNSET` (procedure 2).
         public static let unset = RPCProcedureDescriptor<PortmapMapping, Bool>(
-            program: 100000, version: 2, procedure: 2, name: "PMAPPROC_UNSET")
+            program: PortmapProgram.program, version: version, procedure: 2, name: "PMAPPROC_UNSET")
 
         /// The port of a program, version and protocol; 0 when none is registered.
         /// `PMAPPROC_GETPORT` (procedure 3).
         public static let getPort = RPCProcedureDescriptor<PortmapMapping, UInt32>(
-            program: 100000, version: 2, procedure: 3, name: "PMAPPROC_GETPORT")
+            program: PortmapProgram.program, version: version, procedure: 3, name: "PMAPPROC_GETPORT")
 
         /// Every mapping.
         /// `PMAPPROC_DUMP` (procedure 4).
         public static let dump = RPCProcedureDescriptor<XDRVoid, PortmapListPointer>(
-            program: 100000, version: 2, procedure: 4, name: "PMAPPROC_DUMP")
+            program: PortmapProgram.program, version: version, procedure: 4, name: "PMAPPROC_DUMP")
 
         /// Calls a local program over UDP and returns its result; silent on errors.
         /// `PMAPPROC_CALLIT` (procedure 5).
         public static let callIt = RPCProcedureDescriptor<PortmapCallArguments, PortmapCallResult>(
-            program: 100000, version: 2, procedure: 5, name: "PMAPPROC_CALLIT")
+            program: PortmapProgram.program, version: version, procedure: 5, name: "PMAPPROC_CALLIT")
 
         /// A client for `PMAP_VERS`: one async method per procedure.
         public struct Client: Sendable {
@@ -264,7 +264,7 @@ public enum PortmapProgram {
             /// Calls `PMAPPROC_NULL`, on the caller's executor, as `RPCClient` does.
             public nonisolated(nonsending) func null(options: RPCCallOptions? = nil) async throws {
                 _ = try await client.call(
-                    program: 100000, version: 2, procedure: 0, options: options,
+                    program: PortmapProgram.program, version: PortmapProgram.Version2.version, procedure: 0, options: options,
                     encodeArguments: { _ in },
                     decodeResult: { _ in XDRVoid() })
             }
@@ -273,7 +273,7 @@ public enum PortmapProgram {
             /// Calls `PMAPPROC_SET`, on the caller's executor, as `RPCClient` does.
             public nonisolated(nonsending) func set(_ argument: PortmapMapping, options: RPCCallOptions? = nil) async throws -> Bool {
                 try await client.call(
-                    program: 100000, version: 2, procedure: 1, options: options,
+                    program: PortmapProgram.program, version: PortmapProgram.Version2.version, procedure: 1, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
                     decodeResult: { r in try r.readBool() })
             }
@@ -282,7 +282,7 @@ public enum PortmapProgram {
             /// Calls `PMAPPROC_UNSET`, on the caller's executor, as `RPCClient` does.
             public nonisolated(nonsending) func unset(_ argument: PortmapMapping, options: RPCCallOptions? = nil) async throws -> Bool {
                 try await client.call(
-                    program: 100000, version: 2, procedure: 2, options: options,
+                    program: PortmapProgram.program, version: PortmapProgram.Version2.version, procedure: 2, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
                     decodeResult: { r in try r.readBool() })
             }
@@ -291,7 +291,7 @@ public enum PortmapProgram {
             /// Calls `PMAPPROC_GETPORT`, on the caller's executor, as `RPCClient` does.
             public nonisolated(nonsending) func getPort(_ argument: PortmapMapping, options: RPCCallOptions? = nil) async throws -> UInt32 {
                 try await client.call(
-                    program: 100000, version: 2, procedure: 3, options: options,
+                    program: PortmapProgram.program, version: PortmapProgram.Version2.version, procedure: 3, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
                     decodeResult: { r in try r.readUInt32() })
             }
@@ -300,7 +300,7 @@ public enum PortmapProgram {
             /// Calls `PMAPPROC_DUMP`, on the caller's executor, as `RPCClient` does.
             public nonisolated(nonsending) func dump(options: RPCCallOptions? = nil) async throws -> PortmapListPointer {
                 try await client.call(
-                    program: 100000, version: 2, procedure: 4, options: options,
+                    program: PortmapProgram.program, version: PortmapProgram.Version2.version, procedure: 4, options: options,
                     encodeArguments: { _ in },
                     decodeResult: { r in try r.readOptional { r1 in try PortmapList(from: &r1) } })
             }
@@ -309,7 +309,7 @@ public enum PortmapProgram {
             /// Calls `PMAPPROC_CALLIT`, on the caller's executor, as `RPCClient` does.
             public nonisolated(nonsending) func callIt(_ argument: PortmapCallArguments, options: RPCCallOptions? = nil) async throws -> PortmapCallResult {
                 try await client.call(
-                    program: 100000, version: 2, procedure: 5, options: options,
+                    program: PortmapProgram.program, version: PortmapProgram.Version2.version, procedure: 5, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
                     decodeResult: { r in try PortmapCallResult(from: &r) })
             }
@@ -342,16 +342,16 @@ public enum PortmapProgram {
 
 extension PortmapProgram.Version2: RPCProgramVersion {
     /// The program number.
-    public static var program: UInt32 { 100000 }
+    public static var program: UInt32 { PortmapProgram.program }
 }
 
 extension PortmapProgram.Version2.Client: RPCVersionClient {}
 
 extension PortmapProgram.Version2.ServiceProtocol {
     /// The program number.
-    public var program: UInt32 { 100000 }
+    public var program: UInt32 { PortmapProgram.program }
     /// The version number.
-    public var version: UInt32 { 2 }
+    public var version: UInt32 { PortmapProgram.Version2.version }
 
     /// Answers `PMAPPROC_NULL` with nothing, as rpcgen's servers do.
     public func null(context: RPCServerContext) async throws {}

@@ -635,47 +635,47 @@ public enum RPCBindProgram {
         /// Does nothing; answers to show rpcbind is there.
         /// `RPCBPROC_NULL` (procedure 0).
         public static let null = RPCProcedureDescriptor<XDRVoid, XDRVoid>(
-            program: 100000, version: 3, procedure: 0, name: "RPCBPROC_NULL")
+            program: RPCBindProgram.program, version: version, procedure: 0, name: "RPCBPROC_NULL")
 
         /// Registers a mapping; FALSE when one for the program, version and netid exists.
         /// `RPCBPROC_SET` (procedure 1).
         public static let set = RPCProcedureDescriptor<RPCBindMapping, Bool>(
-            program: 100000, version: 3, procedure: 1, name: "RPCBPROC_SET")
+            program: RPCBindProgram.program, version: version, procedure: 1, name: "RPCBPROC_SET")
 
         /// Removes a mapping (all netids when r_netid is empty).
         /// `RPCBPROC_UNSET` (procedure 2).
         public static let unset = RPCProcedureDescriptor<RPCBindMapping, Bool>(
-            program: 100000, version: 3, procedure: 2, name: "RPCBPROC_UNSET")
+            program: RPCBindProgram.program, version: version, procedure: 2, name: "RPCBPROC_UNSET")
 
         /// The universal address of a program and version over a netid; "" when none.
         /// `RPCBPROC_GETADDR` (procedure 3).
         public static let getAddr = RPCProcedureDescriptor<RPCBindMapping, String>(
-            program: 100000, version: 3, procedure: 3, name: "RPCBPROC_GETADDR")
+            program: RPCBindProgram.program, version: version, procedure: 3, name: "RPCBPROC_GETADDR")
 
         /// Every mapping.
         /// `RPCBPROC_DUMP` (procedure 4).
         public static let dump = RPCProcedureDescriptor<XDRVoid, RPCBindListPointer>(
-            program: 100000, version: 3, procedure: 4, name: "RPCBPROC_DUMP")
+            program: RPCBindProgram.program, version: version, procedure: 4, name: "RPCBPROC_DUMP")
 
         /// Calls a local program and returns its result; silent on errors.
         /// `RPCBPROC_CALLIT` (procedure 5).
         public static let callIt = RPCProcedureDescriptor<RPCBindRemoteCallArguments, RPCBindRemoteCallResult>(
-            program: 100000, version: 3, procedure: 5, name: "RPCBPROC_CALLIT")
+            program: RPCBindProgram.program, version: version, procedure: 5, name: "RPCBPROC_CALLIT")
 
         /// The server's time, in seconds since 1970.
         /// `RPCBPROC_GETTIME` (procedure 6).
         public static let getTime = RPCProcedureDescriptor<XDRVoid, UInt32>(
-            program: 100000, version: 3, procedure: 6, name: "RPCBPROC_GETTIME")
+            program: RPCBindProgram.program, version: version, procedure: 6, name: "RPCBPROC_GETTIME")
 
         /// Universal address to transport address.
         /// `RPCBPROC_UADDR2TADDR` (procedure 7).
         public static let uaddrToTaddr = RPCProcedureDescriptor<String, RPCBindTransportAddress>(
-            program: 100000, version: 3, procedure: 7, name: "RPCBPROC_UADDR2TADDR")
+            program: RPCBindProgram.program, version: version, procedure: 7, name: "RPCBPROC_UADDR2TADDR")
 
         /// Transport address to universal address.
         /// `RPCBPROC_TADDR2UADDR` (procedure 8).
         public static let taddrToUaddr = RPCProcedureDescriptor<RPCBindTransportAddress, String>(
-            program: 100000, version: 3, procedure: 8, name: "RPCBPROC_TADDR2UADDR")
+            program: RPCBindProgram.program, version: version, procedure: 8, name: "RPCBPROC_TADDR2UADDR")
 
         /// A client for `RPCBVERS`: one async method per procedure.
         public struct Client: Sendable {
@@ -691,7 +691,7 @@ public enum RPCBindProgram {
             /// Calls `RPCBPROC_NULL`, on the caller's executor, as `RPCClient` does.
             public nonisolated(nonsending) func null(options: RPCCallOptions? = nil) async throws {
                 _ = try await client.call(
-                    program: 100000, version: 3, procedure: 0, options: options,
+                    program: RPCBindProgram.program, version: RPCBindProgram.Version3.version, procedure: 0, options: options,
                     encodeArguments: { _ in },
                     decodeResult: { _ in XDRVoid() })
             }
@@ -700,7 +700,7 @@ public enum RPCBindProgram {
             /// Calls `RPCBPROC_SET`, on the caller's executor, as `RPCClient` does.
             public nonisolated(nonsending) func set(_ argument: RPCBindMapping, options: RPCCallOptions? = nil) async throws -> Bool {
                 try await client.call(
-                    program: 100000, version: 3, procedure: 1, options: options,
+                    program: RPCBindProgram.program, version: RPCBindProgram.Version3.version, procedure: 1, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
                     decodeResult: { r in try r.readBool() })
             }
@@ -709,7 +709,7 @@ public enum RPCBindProgram {
             /// Calls `RPCBPROC_UNSET`, on the caller's executor, as `RPCClient` does.
             public nonisolated(nonsending) func unset(_ argument: RPCBindMapping, options: RPCCallOptions? = nil) async throws -> Bool {
                 try await client.call(
-                    program: 100000, version: 3, procedure: 2, options: options,
+                    program: RPCBindProgram.program, version: RPCBindProgram.Version3.version, procedure: 2, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
                     decodeResult: { r in try r.readBool() })
             }
@@ -718,7 +718,7 @@ public enum RPCBindProgram {
             /// Calls `RPCBPROC_GETADDR`, on the caller's executor, as `RPCClient` does.
             public nonisolated(nonsending) func getAddr(_ argument: RPCBindMapping, options: RPCCallOptions? = nil) async throws -> String {
                 try await client.call(
-                    program: 100000, version: 3, procedure: 3, options: options,
+                    program: RPCBindProgram.program, version: RPCBindProgram.Version3.version, procedure: 3, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
                     decodeResult: { r in try r.readString() })
             }
@@ -727,7 +727,7 @@ public enum RPCBindProgram {
             /// Calls `RPCBPROC_DUMP`, on the caller's executor, as `RPCClient` does.
             public nonisolated(nonsending) func dump(options: RPCCallOptions? = nil) async throws -> RPCBindListPointer {
                 try await client.call(
-                    program: 100000, version: 3, procedure: 4, options: options,
+                    program: RPCBindProgram.program, version: RPCBindProgram.Version3.version, procedure: 4, options: options,
                     encodeArguments: { _ in },
                     decodeResult: { r in try r.readOptional { r1 in try RPCBindList(from: &r1) } })
             }
@@ -736,7 +736,7 @@ public enum RPCBindProgram {
             /// Calls `RPCBPROC_CALLIT`, on the caller's executor, as `RPCClient` does.
             public nonisolated(nonsending) func callIt(_ argument: RPCBindRemoteCallArguments, options: RPCCallOptions? = nil) async throws -> RPCBindRemoteCallResult {
                 try await client.call(
-                    program: 100000, version: 3, procedure: 5, options: options,
+                    program: RPCBindProgram.program, version: RPCBindProgram.Version3.version, procedure: 5, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
                     decodeResult: { r in try RPCBindRemoteCallResult(from: &r) })
             }
@@ -745,7 +745,7 @@ public enum RPCBindProgram {
             /// Calls `RPCBPROC_GETTIME`, on the caller's executor, as `RPCClient` does.
             public nonisolated(nonsending) func getTime(options: RPCCallOptions? = nil) async throws -> UInt32 {
                 try await client.call(
-                    program: 100000, version: 3, procedure: 6, options: options,
+                    program: RPCBindProgram.program, version: RPCBindProgram.Version3.version, procedure: 6, options: options,
                     encodeArguments: { _ in },
                     decodeResult: { r in try r.readUInt32() })
             }
@@ -754,7 +754,7 @@ public enum RPCBindProgram {
             /// Calls `RPCBPROC_UADDR2TADDR`, on the caller's executor, as `RPCClient` does.
             public nonisolated(nonsending) func uaddrToTaddr(_ argument: String, options: RPCCallOptions? = nil) async throws -> RPCBindTransportAddress {
                 try await client.call(
-                    program: 100000, version: 3, procedure: 7, options: options,
+                    program: RPCBindProgram.program, version: RPCBindProgram.Version3.version, procedure: 7, options: options,
                     encodeArguments: { w in try w.writeString(argument) },
                     decodeResult: { r in try RPCBindTransportAddress(from: &r) })
             }
@@ -763,7 +763,7 @@ public enum RPCBindProgram {
             /// Calls `RPCBPROC_TADDR2UADDR`, on the caller's executor, as `RPCClient` does.
             public nonisolated(nonsending) func taddrToUaddr(_ argument: RPCBindTransportAddress, options: RPCCallOptions? = nil) async throws -> String {
                 try await client.call(
-                    program: 100000, version: 3, procedure: 8, options: options,
+                    program: RPCBindProgram.program, version: RPCBindProgram.Version3.version, procedure: 8, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
                     decodeResult: { r in try r.readString() })
             }
@@ -809,60 +809,60 @@ public enum RPCBindProgram {
 
         /// `RPCBPROC_NULL` (procedure 0).
         public static let null = RPCProcedureDescriptor<XDRVoid, XDRVoid>(
-            program: 100000, version: 4, procedure: 0, name: "RPCBPROC_NULL")
+            program: RPCBindProgram.program, version: version, procedure: 0, name: "RPCBPROC_NULL")
 
         /// `RPCBPROC_SET` (procedure 1).
         public static let set = RPCProcedureDescriptor<RPCBindMapping, Bool>(
-            program: 100000, version: 4, procedure: 1, name: "RPCBPROC_SET")
+            program: RPCBindProgram.program, version: version, procedure: 1, name: "RPCBPROC_SET")
 
         /// `RPCBPROC_UNSET` (procedure 2).
         public static let unset = RPCProcedureDescriptor<RPCBindMapping, Bool>(
-            program: 100000, version: 4, procedure: 2, name: "RPCBPROC_UNSET")
+            program: RPCBindProgram.program, version: version, procedure: 2, name: "RPCBPROC_UNSET")
 
         /// `RPCBPROC_GETADDR` (procedure 3).
         public static let getAddr = RPCProcedureDescriptor<RPCBindMapping, String>(
-            program: 100000, version: 4, procedure: 3, name: "RPCBPROC_GETADDR")
+            program: RPCBindProgram.program, version: version, procedure: 3, name: "RPCBPROC_GETADDR")
 
         /// `RPCBPROC_DUMP` (procedure 4).
         public static let dump = RPCProcedureDescriptor<XDRVoid, RPCBindListPointer>(
-            program: 100000, version: 4, procedure: 4, name: "RPCBPROC_DUMP")
+            program: RPCBindProgram.program, version: version, procedure: 4, name: "RPCBPROC_DUMP")
 
         /// Version 4's name for CALLIT, used for broadcasts.
         /// `RPCBPROC_BCAST` (procedure 5).
         public static let broadcast = RPCProcedureDescriptor<RPCBindRemoteCallArguments, RPCBindRemoteCallResult>(
-            program: 100000, version: 4, procedure: 5, name: "RPCBPROC_BCAST")
+            program: RPCBindProgram.program, version: version, procedure: 5, name: "RPCBPROC_BCAST")
 
         /// `RPCBPROC_GETTIME` (procedure 6).
         public static let getTime = RPCProcedureDescriptor<XDRVoid, UInt32>(
-            program: 100000, version: 4, procedure: 6, name: "RPCBPROC_GETTIME")
+            program: RPCBindProgram.program, version: version, procedure: 6, name: "RPCBPROC_GETTIME")
 
         /// `RPCBPROC_UADDR2TADDR` (procedure 7).
         public static let uaddrToTaddr = RPCProcedureDescriptor<String, RPCBindTransportAddress>(
-            program: 100000, version: 4, procedure: 7, name: "RPCBPROC_UADDR2TADDR")
+            program: RPCBindProgram.program, version: version, procedure: 7, name: "RPCBPROC_UADDR2TADDR")
 
         /// `RPCBPROC_TADDR2UADDR` (procedure 8).
         public static let taddrToUaddr = RPCProcedureDescriptor<RPCBindTransportAddress, String>(
-            program: 100000, version: 4, procedure: 8, name: "RPCBPROC_TADDR2UADDR")
+            program: RPCBindProgram.program, version: version, procedure: 8, name: "RPCBPROC_TADDR2UADDR")
 
         /// Like GETADDR, but only for exactly this version.
         /// `RPCBPROC_GETVERSADDR` (procedure 9).
         public static let getVersAddr = RPCProcedureDescriptor<RPCBindMapping, String>(
-            program: 100000, version: 4, procedure: 9, name: "RPCBPROC_GETVERSADDR")
+            program: RPCBindProgram.program, version: version, procedure: 9, name: "RPCBPROC_GETVERSADDR")
 
         /// Like CALLIT, but errors come back as errors.
         /// `RPCBPROC_INDIRECT` (procedure 10).
         public static let indirect = RPCProcedureDescriptor<RPCBindRemoteCallArguments, RPCBindRemoteCallResult>(
-            program: 100000, version: 4, procedure: 10, name: "RPCBPROC_INDIRECT")
+            program: RPCBindProgram.program, version: version, procedure: 10, name: "RPCBPROC_INDIRECT")
 
         /// Every address of a program and version.
         /// `RPCBPROC_GETADDRLIST` (procedure 11).
         public static let getAddrList = RPCProcedureDescriptor<RPCBindMapping, RPCBindEntryListPointer>(
-            program: 100000, version: 4, procedure: 11, name: "RPCBPROC_GETADDRLIST")
+            program: RPCBindProgram.program, version: version, procedure: 11, name: "RPCBPROC_GETADDRLIST")
 
         /// Statistics of versions 2, 3 and 4.
         /// `RPCBPROC_GETSTAT` (procedure 12).
         public static let getStat = RPCProcedureDescriptor<XDRVoid, RPCBindStatisticsByVersion>(
-            program: 100000, version: 4, procedure: 12, name: "RPCBPROC_GETSTAT")
+            program: RPCBindProgram.program, version: version, procedure: 12, name: "RPCBPROC_GETSTAT")
 
         /// A client for `RPCBVERS4`: one async method per procedure.
         public struct Client: Sendable {
@@ -877,7 +877,7 @@ public enum RPCBindProgram {
             /// Calls `RPCBPROC_NULL`, on the caller's executor, as `RPCClient` does.
             public nonisolated(nonsending) func null(options: RPCCallOptions? = nil) async throws {
                 _ = try await client.call(
-                    program: 100000, version: 4, procedure: 0, options: options,
+                    program: RPCBindProgram.program, version: RPCBindProgram.Version4.version, procedure: 0, options: options,
                     encodeArguments: { _ in },
                     decodeResult: { _ in XDRVoid() })
             }
@@ -885,7 +885,7 @@ public enum RPCBindProgram {
             /// Calls `RPCBPROC_SET`, on the caller's executor, as `RPCClient` does.
             public nonisolated(nonsending) func set(_ argument: RPCBindMapping, options: RPCCallOptions? = nil) async throws -> Bool {
                 try await client.call(
-                    program: 100000, version: 4, procedure: 1, options: options,
+                    program: RPCBindProgram.program, version: RPCBindProgram.Version4.version, procedure: 1, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
                     decodeResult: { r in try r.readBool() })
             }
@@ -893,7 +893,7 @@ public enum RPCBindProgram {
             /// Calls `RPCBPROC_UNSET`, on the caller's executor, as `RPCClient` does.
             public nonisolated(nonsending) func unset(_ argument: RPCBindMapping, options: RPCCallOptions? = nil) async throws -> Bool {
                 try await client.call(
-                    program: 100000, version: 4, procedure: 2, options: options,
+                    program: RPCBindProgram.program, version: RPCBindProgram.Version4.version, procedure: 2, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
                     decodeResult: { r in try r.readBool() })
             }
@@ -901,7 +901,7 @@ public enum RPCBindProgram {
             /// Calls `RPCBPROC_GETADDR`, on the caller's executor, as `RPCClient` does.
             public nonisolated(nonsending) func getAddr(_ argument: RPCBindMapping, options: RPCCallOptions? = nil) async throws -> String {
                 try await client.call(
-                    program: 100000, version: 4, procedure: 3, options: options,
+                    program: RPCBindProgram.program, version: RPCBindProgram.Version4.version, procedure: 3, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
                     decodeResult: { r in try r.readString() })
             }
@@ -909,7 +909,7 @@ public enum RPCBindProgram {
             /// Calls `RPCBPROC_DUMP`, on the caller's executor, as `RPCClient` does.
             public nonisolated(nonsending) func dump(options: RPCCallOptions? = nil) async throws -> RPCBindListPointer {
                 try await client.call(
-                    program: 100000, version: 4, procedure: 4, options: options,
+                    program: RPCBindProgram.program, version: RPCBindProgram.Version4.version, procedure: 4, options: options,
                     encodeArguments: { _ in },
                     decodeResult: { r in try r.readOptional { r1 in try RPCBindList(from: &r1) } })
             }
@@ -918,7 +918,7 @@ public enum RPCBindProgram {
             /// Calls `RPCBPROC_BCAST`, on the caller's executor, as `RPCClient` does.
             public nonisolated(nonsending) func broadcast(_ argument: RPCBindRemoteCallArguments, options: RPCCallOptions? = nil) async throws -> RPCBindRemoteCallResult {
                 try await client.call(
-                    program: 100000, version: 4, procedure: 5, options: options,
+                    program: RPCBindProgram.program, version: RPCBindProgram.Version4.version, procedure: 5, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
                     decodeResult: { r in try RPCBindRemoteCallResult(from: &r) })
             }
@@ -926,7 +926,7 @@ public enum RPCBindProgram {
             /// Calls `RPCBPROC_GETTIME`, on the caller's executor, as `RPCClient` does.
             public nonisolated(nonsending) func getTime(options: RPCCallOptions? = nil) async throws -> UInt32 {
                 try await client.call(
-                    program: 100000, version: 4, procedure: 6, options: options,
+                    program: RPCBindProgram.program, version: RPCBindProgram.Version4.version, procedure: 6, options: options,
                     encodeArguments: { _ in },
                     decodeResult: { r in try r.readUInt32() })
             }
@@ -934,7 +934,7 @@ public enum RPCBindProgram {
             /// Calls `RPCBPROC_UADDR2TADDR`, on the caller's executor, as `RPCClient` does.
             public nonisolated(nonsending) func uaddrToTaddr(_ argument: String, options: RPCCallOptions? = nil) async throws -> RPCBindTransportAddress {
                 try await client.call(
-                    program: 100000, version: 4, procedure: 7, options: options,
+                    program: RPCBindProgram.program, version: RPCBindProgram.Version4.version, procedure: 7, options: options,
                     encodeArguments: { w in try w.writeString(argument) },
                     decodeResult: { r in try RPCBindTransportAddress(from: &r) })
             }
@@ -942,7 +942,7 @@ public enum RPCBindProgram {
             /// Calls `RPCBPROC_TADDR2UADDR`, on the caller's executor, as `RPCClient` does.
             public nonisolated(nonsending) func taddrToUaddr(_ argument: RPCBindTransportAddress, options: RPCCallOptions? = nil) async throws -> String {
                 try await client.call(
-                    program: 100000, version: 4, procedure: 8, options: options,
+                    program: RPCBindProgram.program, version: RPCBindProgram.Version4.version, procedure: 8, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
                     decodeResult: { r in try r.readString() })
             }
@@ -951,7 +951,7 @@ public enum RPCBindProgram {
             /// Calls `RPCBPROC_GETVERSADDR`, on the caller's executor, as `RPCClient` does.
             public nonisolated(nonsending) func getVersAddr(_ argument: RPCBindMapping, options: RPCCallOptions? = nil) async throws -> String {
                 try await client.call(
-                    program: 100000, version: 4, procedure: 9, options: options,
+                    program: RPCBindProgram.program, version: RPCBindProgram.Version4.version, procedure: 9, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
                     decodeResult: { r in try r.readString() })
             }
@@ -960,7 +960,7 @@ public enum RPCBindProgram {
             /// Calls `RPCBPROC_INDIRECT`, on the caller's executor, as `RPCClient` does.
             public nonisolated(nonsending) func indirect(_ argument: RPCBindRemoteCallArguments, options: RPCCallOptions? = nil) async throws -> RPCBindRemoteCallResult {
                 try await client.call(
-                    program: 100000, version: 4, procedure: 10, options: options,
+                    program: RPCBindProgram.program, version: RPCBindProgram.Version4.version, procedure: 10, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
                     decodeResult: { r in try RPCBindRemoteCallResult(from: &r) })
             }
@@ -969,7 +969,7 @@ public enum RPCBindProgram {
             /// Calls `RPCBPROC_GETADDRLIST`, on the caller's executor, as `RPCClient` does.
             public nonisolated(nonsending) func getAddrList(_ argument: RPCBindMapping, options: RPCCallOptions? = nil) async throws -> RPCBindEntryListPointer {
                 try await client.call(
-                    program: 100000, version: 4, procedure: 11, options: options,
+                    program: RPCBindProgram.program, version: RPCBindProgram.Version4.version, procedure: 11, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
                     decodeResult: { r in try r.readOptional { r1 in try RPCBindEntryList(from: &r1) } })
             }
@@ -978,7 +978,7 @@ public enum RPCBindProgram {
             /// Calls `RPCBPROC_GETSTAT`, on the caller's executor, as `RPCClient` does.
             public nonisolated(nonsending) func getStat(options: RPCCallOptions? = nil) async throws -> RPCBindStatisticsByVersion {
                 try await client.call(
-                    program: 100000, version: 4, procedure: 12, options: options,
+                    program: RPCBindProgram.program, version: RPCBindProgram.Version4.version, procedure: 12, options: options,
                     encodeArguments: { _ in },
                     decodeResult: { r in try r.readFixedArray(count: 3) { r1 in try RPCBindStatistics(from: &r1) } })
             }
@@ -1024,23 +1024,23 @@ public enum RPCBindProgram {
 
 extension RPCBindProgram.Version3: RPCProgramVersion {
     /// The program number.
-    public static var program: UInt32 { 100000 }
+    public static var program: UInt32 { RPCBindProgram.program }
 }
 
 extension RPCBindProgram.Version3.Client: RPCVersionClient {}
 
 extension RPCBindProgram.Version4: RPCProgramVersion {
     /// The program number.
-    public static var program: UInt32 { 100000 }
+    public static var program: UInt32 { RPCBindProgram.program }
 }
 
 extension RPCBindProgram.Version4.Client: RPCVersionClient {}
 
 extension RPCBindProgram.Version3.ServiceProtocol {
     /// The program number.
-    public var program: UInt32 { 100000 }
+    public var program: UInt32 { RPCBindProgram.program }
     /// The version number.
-    public var version: UInt32 { 3 }
+    public var version: UInt32 { RPCBindProgram.Version3.version }
 
     /// Answers `RPCBPROC_NULL` with nothing, as rpcgen's servers do.
     public func null(context: RPCServerContext) async throws {}
@@ -1099,9 +1099,9 @@ extension RPCBindProgram.Version3.ServiceProtocol {
 
 extension RPCBindProgram.Version4.ServiceProtocol {
     /// The program number.
-    public var program: UInt32 { 100000 }
+    public var program: UInt32 { RPCBindProgram.program }
     /// The version number.
-    public var version: UInt32 { 4 }
+    public var version: UInt32 { RPCBindProgram.Version4.version }
 
     /// Answers `RPCBPROC_NULL` with nothing, as rpcgen's servers do.
     public func null(context: RPCServerContext) async throws {}

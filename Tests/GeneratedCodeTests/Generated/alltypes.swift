@@ -347,10 +347,10 @@ public enum Maybe: XDRCodable, Sendable, Hashable {
     }
 }
 
-/// `program ALLTYPES_PROG` (536871203).
+/// `program ALLTYPES_PROG` (0x20000123).
 public enum Alltypes {
     /// The program number.
-    public static let program: UInt32 = 536871203
+    public static let program: UInt32 = 0x20000123
 
     /// `version ALLTYPES_V1` (1).
     public enum V1 {
@@ -359,27 +359,27 @@ public enum Alltypes {
 
         /// `ALLTYPES_NULL` (procedure 0).
         public static let null = RPCProcedureDescriptor<XDRVoid, XDRVoid>(
-            program: 536871203, version: 1, procedure: 0, name: "ALLTYPES_NULL")
+            program: Alltypes.program, version: version, procedure: 0, name: "ALLTYPES_NULL")
 
         /// `ECHO_EVERYTHING` (procedure 1).
         public static let echoEverything = RPCProcedureDescriptor<Everything, Everything>(
-            program: 536871203, version: 1, procedure: 1, name: "ECHO_EVERYTHING")
+            program: Alltypes.program, version: version, procedure: 1, name: "ECHO_EVERYTHING")
 
         /// `CLASSIFY` (procedure 2).
         public static let classify = RPCProcedureDescriptor<Colour, Result>(
-            program: 536871203, version: 1, procedure: 2, name: "CLASSIFY")
+            program: Alltypes.program, version: version, procedure: 2, name: "CLASSIFY")
 
         /// `CONCAT` (procedure 3).
         public static let concat = RPCProcedureDescriptor<(Name, Name), Name>(
-            program: 536871203, version: 1, procedure: 3, name: "CONCAT")
+            program: Alltypes.program, version: version, procedure: 3, name: "CONCAT")
 
         /// `REVERSE` (procedure 4).
         public static let reverse = RPCProcedureDescriptor<Node, Node>(
-            program: 536871203, version: 1, procedure: 4, name: "REVERSE")
+            program: Alltypes.program, version: version, procedure: 4, name: "REVERSE")
 
         /// `PICK` (procedure 5).
         public static let pick = RPCProcedureDescriptor<Int32, Choice>(
-            program: 536871203, version: 1, procedure: 5, name: "PICK")
+            program: Alltypes.program, version: version, procedure: 5, name: "PICK")
 
         /// A client for `ALLTYPES_V1`: one async method per procedure.
         public struct Client: Sendable {
@@ -394,7 +394,7 @@ public enum Alltypes {
             /// Calls `ALLTYPES_NULL`, on the caller's executor, as `RPCClient` does.
             public nonisolated(nonsending) func null(options: RPCCallOptions? = nil) async throws {
                 _ = try await client.call(
-                    program: 536871203, version: 1, procedure: 0, options: options,
+                    program: Alltypes.program, version: Alltypes.V1.version, procedure: 0, options: options,
                     encodeArguments: { _ in },
                     decodeResult: { _ in XDRVoid() })
             }
@@ -402,7 +402,7 @@ public enum Alltypes {
             /// Calls `ECHO_EVERYTHING`, on the caller's executor, as `RPCClient` does.
             public nonisolated(nonsending) func echoEverything(_ argument: Everything, options: RPCCallOptions? = nil) async throws -> Everything {
                 try await client.call(
-                    program: 536871203, version: 1, procedure: 1, options: options,
+                    program: Alltypes.program, version: Alltypes.V1.version, procedure: 1, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
                     decodeResult: { r in try Everything(from: &r) })
             }
@@ -410,7 +410,7 @@ public enum Alltypes {
             /// Calls `CLASSIFY`, on the caller's executor, as `RPCClient` does.
             public nonisolated(nonsending) func classify(_ argument: Colour, options: RPCCallOptions? = nil) async throws -> Result {
                 try await client.call(
-                    program: 536871203, version: 1, procedure: 2, options: options,
+                    program: Alltypes.program, version: Alltypes.V1.version, procedure: 2, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
                     decodeResult: { r in try Result(from: &r) })
             }
@@ -418,7 +418,7 @@ public enum Alltypes {
             /// Calls `CONCAT`, on the caller's executor, as `RPCClient` does.
             public nonisolated(nonsending) func concat(_ argument1: Name, _ argument2: Name, options: RPCCallOptions? = nil) async throws -> Name {
                 try await client.call(
-                    program: 536871203, version: 1, procedure: 3, options: options,
+                    program: Alltypes.program, version: Alltypes.V1.version, procedure: 3, options: options,
                     encodeArguments: { w in try w.writeString(argument1, maxLength: 255); try w.writeString(argument2, maxLength: 255) },
                     decodeResult: { r in try r.readString(maxLength: 255) })
             }
@@ -426,7 +426,7 @@ public enum Alltypes {
             /// Calls `REVERSE`, on the caller's executor, as `RPCClient` does.
             public nonisolated(nonsending) func reverse(_ argument: Node, options: RPCCallOptions? = nil) async throws -> Node {
                 try await client.call(
-                    program: 536871203, version: 1, procedure: 4, options: options,
+                    program: Alltypes.program, version: Alltypes.V1.version, procedure: 4, options: options,
                     encodeArguments: { w in try argument.encode(to: &w) },
                     decodeResult: { r in try Node(from: &r) })
             }
@@ -434,7 +434,7 @@ public enum Alltypes {
             /// Calls `PICK`, on the caller's executor, as `RPCClient` does.
             public nonisolated(nonsending) func pick(_ argument: Int32, options: RPCCallOptions? = nil) async throws -> Choice {
                 try await client.call(
-                    program: 536871203, version: 1, procedure: 5, options: options,
+                    program: Alltypes.program, version: Alltypes.V1.version, procedure: 5, options: options,
                     encodeArguments: { w in w.writeInt32(argument) },
                     decodeResult: { r in try Choice(from: &r) })
             }
@@ -461,16 +461,16 @@ public enum Alltypes {
 
 extension Alltypes.V1: RPCProgramVersion {
     /// The program number.
-    public static var program: UInt32 { 536871203 }
+    public static var program: UInt32 { Alltypes.program }
 }
 
 extension Alltypes.V1.Client: RPCVersionClient {}
 
 extension Alltypes.V1.ServiceProtocol {
     /// The program number.
-    public var program: UInt32 { 536871203 }
+    public var program: UInt32 { Alltypes.program }
     /// The version number.
-    public var version: UInt32 { 1 }
+    public var version: UInt32 { Alltypes.V1.version }
 
     /// Answers `ALLTYPES_NULL` with nothing, as rpcgen's servers do.
     public func null(context: RPCServerContext) async throws {}
