@@ -18,7 +18,8 @@ import PackagePlugin
 /// others, and each type is generated once. `types` maps type names left to a C header to XDR
 /// types (`--type`); `modules` names `.x` files whose types another Swift module already has
 /// (`--use-module`): they are used from there, and the module is imported. `streams` names
-/// unions returned as streams (`--stream`, NIS `ypresp_all`).
+/// unions returned as streams (`--stream`, NIS `ypresp_all`); `headers` names C headers whose
+/// integer `#define`s the `.x` files use (`--macros-from`).
 @main
 struct SwiftRPCGenPlugin: BuildToolPlugin {
     struct Configuration: Decodable {
@@ -32,6 +33,7 @@ struct SwiftRPCGenPlugin: BuildToolPlugin {
         var types: [String: String]?
         var modules: [String: String]?
         var streams: [String]?
+        var headers: [String]?
     }
 
     func createBuildCommands(context: PluginContext, target: any Target) throws -> [Command] {
@@ -59,6 +61,12 @@ struct SwiftRPCGenPlugin: BuildToolPlugin {
             options += ["--type", "\(name)=\(type)"]
         }
         for type in configuration.streams ?? [] { options += ["--stream", type] }
+        var headerFiles: [URL] = []
+        for path in configuration.headers ?? [] {
+            let file = path.hasPrefix("/") ? URL(filePath: path) : target.directoryURL.appending(path: path).standardized
+            options += ["--macros-from", file.path]
+            headerFiles.append(file)
+        }
         var moduleFiles: [URL] = []
         for (module, path) in (configuration.modules ?? [:]).sorted(by: { $0.key < $1.key }) {
             let file = path.hasPrefix("/") ? URL(filePath: path) : target.directoryURL.appending(path: path).standardized
@@ -78,7 +86,7 @@ struct SwiftRPCGenPlugin: BuildToolPlugin {
                 executable: tool.url,
                 arguments: options + others.flatMap { ["--unit", $0.path] }
                     + ["--output-directory", outputDirectory.path, file.path],
-                inputFiles: [file] + others + moduleFiles + inputs,
+                inputFiles: [file] + others + moduleFiles + headerFiles + inputs,
                 outputFiles: [outputDirectory.appending(path: "\(stem).swift")])
         }
     }

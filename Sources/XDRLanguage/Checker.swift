@@ -202,7 +202,7 @@ public struct Checker {
     /// The error for a constant that nothing defines, with what to pass if a C header does.
     static func undefinedConstant(_ name: String, what: String?) -> String {
         "'\(name)' is not defined\(what.map { " (\($0))" } ?? ""); rpcgen leaves it to a C header:"
-            + " pass -D \(name)=<value>"
+            + " pass -D \(name)=<value>, or the header with --macros-from"
     }
 
     private mutating func checkValue(_ expression: ValueExpression, what: String) -> Int64? {

@@ -447,6 +447,36 @@ public struct Preprocessor {
 
     static func isIdentifierPart(_ byte: UInt8) -> Bool { isIdentifierStart(byte) || isDigit(byte) }
 
+    /// The integer constants a C header defines (`#define NAME 16`, `#define NAME (OTHER + 1)`),
+    /// as macros for ``init(macros:loadInclude:)``: what rpcgen's C gets from a header the `.x`
+    /// leaves its sizes to (libvirt's `VIR_UUID_BUFLEN`). Other lines are skipped.
+    public static func integerMacros(inHeader text: String) -> [String: String] {
+        var macros: [String: String] = [:]
+        for line in text.split(whereSeparator: \.isNewline) {
+            var rest = Substring(line).drop { $0 == " " || $0 == "\t" }
+            guard rest.hasPrefix("#") else { continue }
+            rest = rest.dropFirst().drop { $0 == " " || $0 == "\t" }
+            guard rest.hasPrefix("define") else { continue }
+            rest = rest.dropFirst("define".count)
+            guard rest.first == " " || rest.first == "\t" else { continue }
+            rest = rest.drop { $0 == " " || $0 == "\t" }
+            let name = String(rest.prefix { $0.isLetter || $0.isNumber || $0 == "_" })
+            let after = rest.dropFirst(name.count)
+            guard !name.isEmpty, after.first != "(" else { continue }  // not a function-like macro
+            var value = stripComment(String(after)).trimmingSpaces()
+            while value.hasPrefix("("), value.hasSuffix(")") { value = String(value.dropFirst().dropLast()).trimmingSpaces() }
+            if let number = parseInteger(value) {
+                macros[name] = String(number)
+                continue
+            }
+            var parser = ConditionParser(text: Array(value), macros: macros)
+            if let number = parser.parseAdditive(), parser.atEnd {
+                macros[name] = String(number)
+            }
+        }
+        return macros
+    }
+
     /// Parses a C integer literal (decimal, 0x hexadecimal, 0 octal, with an optional U/L suffix).
     static func parseInteger(_ text: String) -> Int64? {
         var digits = Substring(text)

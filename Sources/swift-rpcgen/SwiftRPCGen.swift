@@ -33,6 +33,10 @@ struct SwiftRPCGen: ParsableCommand {
     @Option(name: .customShort("D"), help: "Define a preprocessor macro, NAME or NAME=VALUE (repeatable).")
     var defines: [String] = []
     @Option(
+        name: .customLong("macros-from"),
+        help: "A C header whose integer #defines (#define NAME 16) the .x files use, as -D would give them; -D wins (repeatable).")
+    var headers: [String] = []
+    @Option(
         name: .customLong("type"),
         help: "Map a type name the .x uses but leaves to a C header to an XDR type, NAME=TYPE (repeatable).")
     var typeMappings: [String] = []
@@ -92,6 +96,11 @@ struct SwiftRPCGen: ParsableCommand {
             parts: parts,
             nameOverrides: overrides)
         var macros = ["RPC_HDR": "1"]
+        for header in headers {
+            for (name, value) in Preprocessor.integerMacros(inHeader: try Self.read(header)) {
+                macros[name] = value
+            }
+        }
         for define in defines {
             let pieces = define.split(separator: "=", maxSplits: 1).map(String.init)
             macros[pieces[0]] = pieces.count == 2 ? pieces[1] : "1"

@@ -75,9 +75,9 @@ struct ClassicNamesTests {
         #expect(
             errors("struct s { opaque uuid[VIR_UUID_BUFLEN]; };") == [
                 "test.x:1:24: error: 'VIR_UUID_BUFLEN' is not defined (opaque size); rpcgen leaves it to a C header:"
-                    + " pass -D VIR_UUID_BUFLEN=<value>"
+                    + " pass -D VIR_UUID_BUFLEN=<value>, or the header with --macros-from"
             ])
-        #expect(errors("enum e { BUSY = EBUSY };").first?.hasSuffix("pass -D EBUSY=<value>") == true)
+        #expect(errors("enum e { BUSY = EBUSY };").first?.contains("pass -D EBUSY=<value>") == true)
         #expect(errors("struct s { dev_t d; };").first?.contains("pass --type dev_t=<XDR type>") == true)
     }
 

@@ -52,3 +52,26 @@ struct UnitCompilationTests {
         }
     }
 }
+
+@Suite("Constants from a C header")
+struct HeaderMacroTests {
+    @Test func integerDefinesAreTakenAndTheRestSkipped() throws {
+        let header = """
+            /* internal.h */
+            #define VIR_UUID_BUFLEN (16)
+            # define MODEL_BUFLEN (256 + 1)   /* with the NUL */
+            #define HEX 0x20
+            #define TEXT "x"
+            #define TWICE(x) ((x) * 2)
+            #ifndef GUARD
+            """
+        let macros = Preprocessor.integerMacros(inHeader: header)
+        #expect(macros == ["VIR_UUID_BUFLEN": "16", "MODEL_BUFLEN": "257", "HEX": "32"])
+        var withRPCHDR = macros
+        withRPCHDR["RPC_HDR"] = "1"
+        let (spec, _) = try XDRFrontEnd.compile(
+            file: "lock.x", contents: "struct s { opaque uuid[VIR_UUID_BUFLEN]; string model<MODEL_BUFLEN>; };",
+            macros: withRPCHDR)
+        #expect(spec.types["s"] != nil)
+    }
+}
