@@ -22,6 +22,8 @@ public struct Token: Hashable, Sendable {
     public var comment: String?
     /// An integer literal as written, when it is not plain decimal (`0x20000099`, `0755`).
     public var spelling: String? = nil
+    /// A comment that follows it on its line (`int x;  /* the count */`).
+    public var trailingComment: String? = nil
 }
 
 /// Reads a `.x` file into tokens, acting as the C preprocessor would for rpcgen: it drops
@@ -142,6 +144,9 @@ public struct Preprocessor {
                 index = end + 2
                 if active {
                     if headerEndLine != nil { settleHeader(atLine: start.line, lineOriented: false) }
+                    if start.line == lastTokenLine, !tokens.isEmpty, tokens[tokens.count - 1].trailingComment == nil {
+                        tokens[tokens.count - 1].trailingComment = Self.cleanComment(text, block: true)
+                    }
                     pendingComment = start.line == lastTokenLine ? nil : Self.cleanComment(text, block: true)
                     if !sawAnything, pendingComment != nil { headerEndLine = line }
                 }
@@ -150,6 +155,10 @@ public struct Preprocessor {
             if byte == UInt8(ascii: "/"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "/") {
                 var end = index + 2
                 while end < bytes.count, bytes[end] != UInt8(ascii: "\n") { end += 1 }
+                if active, line == lastTokenLine, !tokens.isEmpty, tokens[tokens.count - 1].trailingComment == nil {
+                    tokens[tokens.count - 1].trailingComment = Self.cleanComment(
+                        Array(bytes[(index + 2)..<end]), block: false)
+                }
                 if active, line != lastTokenLine {
                     let text = Self.cleanComment(Array(bytes[(index + 2)..<end]), block: false)
                     if let headerEnd = headerEndLine, line > headerEnd + 1 {

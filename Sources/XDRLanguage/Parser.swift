@@ -193,6 +193,11 @@ public struct Parser {
         return name
     }
 
+    /// The comment after the token just read, on its line.
+    private var previousTrailingComment: String? {
+        index > 0 ? tokens[index - 1].trailingComment : nil
+    }
+
     private mutating func warn(_ message: String, at token: Token) {
         diagnostics.append(Diagnostic(.warning, message, at: token.location))
     }
@@ -317,6 +322,7 @@ public struct Parser {
         try expect("=", "before the procedure number")
         let number = try parseValue()
         try expect(";", "after the procedure")
+        let documentation = comment ?? previousTrailingComment
         // An argument or result with a size of its own (`string<255>`, `opaque<>`, `T[4]`) has
         // no name in the `.x`: it becomes a typedef named after the procedure.
         for (position, kind, location) in sizedArguments {
@@ -331,7 +337,7 @@ public struct Parser {
         }
         var procedure = Procedure(
             name: name, number: number, arguments: arguments, result: resultType, location: token.location,
-            comment: comment)
+            comment: documentation)
         procedure.argumentNames = argumentNames
         return procedure
     }
@@ -414,8 +420,15 @@ public struct Parser {
             let comment = current.comment
             let (name, token) = try identifier("for an enum member")
             let value: ValueExpression? = accept("=") ? try parseValue() : nil
-            members.append(EnumBody.Member(name: name, value: value, location: token.location, comment: comment))
-        } while accept(",") || acceptEnumSemicolon()
+            // A comment after the member's `,` (or after the member itself, before the `}`).
+            let trailing = tokens[max(index - 1, 0)].trailingComment ?? current.trailingComment
+            let separated = accept(",") || acceptEnumSemicolon()
+            let after = separated ? previousTrailingComment : nil
+            members.append(
+                EnumBody.Member(
+                    name: name, value: value, location: token.location, comment: comment ?? after ?? trailing))
+            if !separated { break }
+        } while true
         try expect("}", "to close the enum")
         return EnumBody(members: members)
     }
@@ -438,8 +451,8 @@ public struct Parser {
         repeat {
             let comment = current.comment
             var field = try parseDeclaration(context: owner)
-            field.comment = comment
             try expect(";", "after the field")
+            field.comment = comment ?? previousTrailingComment
             fields.append(field)
         } while !accept("}")
         return StructBody(fields: fields)
@@ -464,8 +477,8 @@ public struct Parser {
                     throw fail("the union has two 'default' arms", at: defaultToken)
                 }
                 var declaration = try parseDeclaration(context: owner)
-                declaration.comment = comment
                 try expect(";", "after the default arm")
+                declaration.comment = comment ?? previousTrailingComment
                 defaultArm = declaration
                 continue
             }
@@ -478,8 +491,8 @@ public struct Parser {
                 throw fail("expected 'case', 'default' or '}' in the union, found \(describe(current))")
             }
             var declaration = try parseDeclaration(context: owner)
-            declaration.comment = comment
             try expect(";", "after the union arm")
+            declaration.comment = comment ?? previousTrailingComment
             arms.append(UnionBody.Arm(labels: labels, declaration: declaration))
         }
         return UnionBody(discriminant: discriminant, arms: arms, defaultArm: defaultArm)

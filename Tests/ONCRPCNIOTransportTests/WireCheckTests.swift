@@ -44,7 +44,7 @@ struct WireCheckTests {
             let filter = "tcp port \(server.tcpPort) or udp port \(server.udpPort)"
             let process = Process()
             process.executableURL = URL(fileURLWithPath: Self.tshark!)
-            process.arguments = ["-i", "lo", "-f", filter, "-w", capture, "-a", "duration:6", "-q"]
+            process.arguments = ["-i", "lo", "-f", filter, "-w", capture, "-a", "duration:15", "-q"]
             let errors = Pipe()
             process.standardError = errors
             process.standardOutput = FileHandle.nullDevice
@@ -76,8 +76,9 @@ struct WireCheckTests {
                     _ = await rpcError { try await client.ping(program: 77, version: 1) }
                 }
             }
-            // tshark stops itself after 6 seconds (signals may be blocked in this process's threads,
-            // and a child inherits that mask).
+            // tshark stops itself after 15 seconds, long enough for the calls on a loaded machine
+            // (6 s once missed the UDP half); signals may be blocked in this process's threads,
+            // and a child inherits that mask.
             let stopping = ContinuousClock.now
             while process.isRunning && ContinuousClock.now - stopping < .seconds(20) {
                 try await Task.sleep(for: .milliseconds(100))

@@ -233,3 +233,25 @@ struct FileCommentTests {
         #expect(!swift.contains("//\n// the answer"))
     }
 }
+
+@Suite("Trailing comments")
+struct TrailingCommentTests {
+    @Test func aCommentAfterAFieldOnItsLineDocumentsIt() throws {
+        let swift = try generate(
+            """
+            enum e {
+                A = 1,  /* the first */
+                B = 2   /* the last */
+            };
+            struct s {
+                int count;   /* how many */
+                string name<>; // who
+            };
+            union u switch (int d) { case 1: int x; /* the x */ default: void; };
+            program P { version V { int GET(int) = 1; /* gets it */ } = 1; } = 0x20000001;
+            """)
+        for text in ["/// the first\n    /// `A`", "/// the last\n    /// `B`", "/// how many", "/// who", "/// the x", "/// gets it"] {
+            #expect(swift.contains(text), "missing \(text)")
+        }
+    }
+}

@@ -26,6 +26,7 @@ public enum PmapProtConstants {
 public struct PortmapMapping: XDRCodable, Sendable, Hashable {
     public var prog: UInt32
     public var vers: UInt32
+    /// IPPROTO_TCP or IPPROTO_UDP
     public var prot: UInt32
     public var port: UInt32
 
@@ -144,6 +145,7 @@ public struct PortmapCallArguments: XDRCodable, Sendable, Hashable {
     public var prog: UInt32
     public var vers: UInt32
     public var proc: UInt32
+    /// the procedure's encoded arguments
     public var args: ByteBuffer
 
     /// Creates a value from its fields.

@@ -29,8 +29,11 @@ public enum RpcbProtConstants {
 public struct RPCBindMapping: XDRCodable, Sendable, Hashable {
     public var rProg: UInt32
     public var rVers: UInt32
+    /// "tcp", "udp", "tcp6", "udp6", "local", ...
     public var rNetid: String
+    /// universal address (RFC 5665)
     public var rAddr: String
+    /// who registered it; set by rpcbind, not by the caller
     public var rOwner: String
 
     /// Creates a value from its fields.
@@ -151,6 +154,7 @@ public struct RPCBindRemoteCallArguments: XDRCodable, Sendable, Hashable {
     public var prog: UInt32
     public var vers: UInt32
     public var proc: UInt32
+    /// the procedure's encoded arguments
     public var args: ByteBuffer
 
     /// Creates a value from its fields.
@@ -220,10 +224,15 @@ public struct RPCBindRemoteCallResult: XDRCodable, Sendable, Hashable {
 /// One address of a program, with the transport it uses (RPCBPROC_GETADDRLIST).
 /// `struct rpcb_entry`.
 public struct RPCBindEntry: XDRCodable, Sendable, Hashable {
+    /// universal address
     public var rMaddr: String
+    /// netid
     public var rNcNetid: String
+    /// 1 connectionless, 2 connection-oriented, 3 with orderly release
     public var rNcSemantics: UInt32
+    /// "inet", "inet6", "loopback"
     public var rNcProtofmly: String
+    /// "tcp", "udp", "-"
     public var rNcProto: String
 
     /// Creates a value from its fields.
@@ -439,6 +448,7 @@ public struct RPCBindRemoteCallStatistics: XDRCodable, Sendable, Hashable, XDRLi
     public var proc: UInt32
     public var success: Int32
     public var failure: Int32
+    /// 1 for INDIRECT, 0 for CALLIT
     public var indirect: Int32
     public var netid: String
     public var next: RPCBindRemoteCallStatistics? {
@@ -547,7 +557,9 @@ public typealias RPCBindRemoteCallStatisticsPointer = RPCBindRemoteCallStatistic
 /// `struct rpcb_stat`.
 public struct RPCBindStatistics: XDRCodable, Sendable, Hashable {
     public var info: RPCBindProcedureCounts
+    /// successful SETs
     public var setinfo: Int32
+    /// successful UNSETs
     public var unsetinfo: Int32
     public var addrinfo: RPCBindAddressStatisticsPointer
     public var rmtinfo: RPCBindRemoteCallStatisticsPointer

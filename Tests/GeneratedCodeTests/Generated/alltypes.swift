@@ -131,6 +131,7 @@ public struct Node: XDRCodable, Sendable, Hashable, XDRLinkable {
 public struct Everything: XDRCodable, Sendable, Hashable {
     public var i: Int32
     public var u: UInt32
+    /// rpcgen's `unsigned` alone
     public var bare: UInt32
     public var h: Int64
     public var uh: UInt64
