@@ -10,22 +10,28 @@ func xdrPadding(forLength length: Int) -> Int {
 /// A type that can write itself as XDR (RFC 4506).
 public protocol XDREncodable {
     /// Appends the XDR encoding of `self` to `writer`.
+    ///
+    /// `self` is borrowed: generated structs pass their fields to the writer where they are
+    /// stored, and arrays hand each element over in place, so writing a value retains none of the
+    /// strings, buffers and arrays it holds.
     func encode(to writer: inout XDRWriter) throws
 
-    /// Appends the XDR encoding of the value stored at `value` to `writer`.
+    /// Appends the XDR encoding of each value of `elements` to `writer`, in order.
     ///
-    /// Arrays of encodable values are written through this requirement, one element's address at
-    /// a time. The default copies the value out and calls ``encode(to:)``; generated structs read
-    /// their fields in place instead, so that writing an element retains none of the strings,
-    /// buffers and arrays it holds.
-    static func encode(at value: UnsafePointer<Self>, to writer: inout XDRWriter) throws
+    /// Arrays of encodable values are written through this requirement. The default writes each
+    /// element with ``encode(to:)``; generated structs read each element's fields where they are
+    /// stored instead, so that writing an array retains none of the strings, buffers and arrays
+    /// its elements hold.
+    static func encode(contentsOf elements: Span<Self>, to writer: inout XDRWriter) throws
 }
 
 extension XDREncodable {
-    /// Copies the value at `value` out and writes it with ``encode(to:)``.
+    /// Writes each element of `elements` with ``encode(to:)``.
     @inlinable
-    public static func encode(at value: UnsafePointer<Self>, to writer: inout XDRWriter) throws {
-        try value.pointee.encode(to: &writer)
+    public static func encode(contentsOf elements: Span<Self>, to writer: inout XDRWriter) throws {
+        for index in elements.indices {
+            try elements[index].encode(to: &writer)
+        }
     }
 }
 

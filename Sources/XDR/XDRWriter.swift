@@ -330,8 +330,27 @@ public struct XDRWriter {
         let count = bytes.count
         let padded = (count &+ 3) & ~3
         let header = prefixed ? 4 : 0
-        let target = room(header &+ padded)
-        if prefixed {
+        store(bytes, padded: padded, header: header, at: room(header &+ padded))
+    }
+
+    /// Stores `bytes` as `storePadded(_:prefixed:)` does, when `fits(_:prefixed:)` said they
+    /// fit: no capacity check, and so no call that could grow the buffer.
+    @inlinable
+    @inline(__always)
+    mutating func storePaddedInRoom(_ bytes: UnsafeRawBufferPointer, prefixed: Bool) {
+        let count = bytes.count
+        let padded = (count &+ 3) & ~3
+        let header = prefixed ? 4 : 0
+        store(bytes, padded: padded, header: header, at: base.unsafelyUnwrapped + position)
+    }
+
+    /// Stores `bytes`, their length first when `header` is 4, padded to `padded` bytes at
+    /// `target`, and advances the write position past them.
+    @inlinable
+    @inline(__always)
+    mutating func store(_ bytes: UnsafeRawBufferPointer, padded: Int, header: Int, at target: UnsafeMutableRawPointer) {
+        let count = bytes.count
+        if header != 0 {
             target.storeBytes(of: UInt32(truncatingIfNeeded: count).bigEndian, as: UInt32.self)
         }
         if let source = bytes.baseAddress, count > 0 {
@@ -394,6 +413,7 @@ public struct XDRWriter {
 
     /// Writes fixed-length opaque data (`opaque x[length]`): exactly `length` bytes plus padding.
     @inlinable
+    @inline(__always)
     public mutating func writeFixedOpaque(_ bytes: ByteBuffer, length: Int) throws {
         guard bytes.readableBytes == length else {
             throw XDREncodingError.fixedLength(bytes.readableBytes, expected: length, what: "opaque")
@@ -413,34 +433,40 @@ public struct XDRWriter {
 
     /// Writes variable-length opaque data (`opaque x<maxLength>`): a length, the bytes, padding.
     @inlinable
+    @inline(__always)
     public mutating func writeVariableOpaque(_ bytes: ByteBuffer, maxLength: Int? = nil) throws {
         try writeLengthPrefixed(bytes, maxLength: maxLength, what: "opaque")
     }
 
-    /// Writes fixed-length opaque data (`opaque x[length]`) stored at `bytes`, reading it in
-    /// place: the buffer is copied (retained) only when it does not fit in the room left.
+    /// Writes fixed-length opaque data (`opaque x[length]`) read where it is stored.
+    ///
+    /// `bytes` is evaluated more than once, each time for a moment: pass a stored property, such
+    /// as a field of an array's element (generated structs do). When the data fits in the room
+    /// left, it is copied from where it is stored, and the buffer holding it is not retained.
     @inlinable
     @inline(__always)
-    public mutating func writeFixedOpaque(at bytes: UnsafePointer<ByteBuffer>, length: Int) throws {
-        let count = bytes.pointee.readableBytes
+    public mutating func writeFixedOpaque(inPlace bytes: @autoclosure () -> ByteBuffer, length: Int) throws {
+        let count = bytes().readableBytes
         if _fastPath(count == length && fits(count, prefixed: false)) {
-            storePadded(bytes.pointee.withUnsafeReadableBytes { $0 }, prefixed: false)
+            storePaddedInRoom(bytes().withUnsafeReadableBytes { $0 }, prefixed: false)
         } else {
-            try writeFixedOpaque(bytes.pointee, length: length)
+            try writeFixedOpaque(bytes(), length: length)
         }
     }
 
-    /// Writes variable-length opaque data (`opaque x<maxLength>`) stored at `bytes`, reading it
-    /// in place: the buffer is copied (retained) only when it does not fit in the room left.
+    /// Writes variable-length opaque data (`opaque x<maxLength>`) read where it is stored.
+    ///
+    /// `bytes` is evaluated more than once, each time for a moment: pass a stored property, such
+    /// as a field of an array's element (generated structs do). When the data fits in the room
+    /// left, it is copied from where it is stored, and the buffer holding it is not retained.
     @inlinable
     @inline(__always)
-    public mutating func writeVariableOpaque(at bytes: UnsafePointer<ByteBuffer>, maxLength: Int? = nil) throws {
-        let length = bytes.pointee.readableBytes
-        if _fastPath(fits(length, prefixed: true)) {
-            try checkLength(length, maxLength: maxLength, what: "opaque")
-            storePadded(bytes.pointee.withUnsafeReadableBytes { $0 }, prefixed: true)
+    public mutating func writeVariableOpaque(inPlace bytes: @autoclosure () -> ByteBuffer, maxLength: Int? = nil) throws {
+        let length = bytes().readableBytes
+        if _fastPath(fits(length, prefixed: true) && length <= maxLength ?? length) {
+            storePaddedInRoom(bytes().withUnsafeReadableBytes { $0 }, prefixed: true)
         } else {
-            try writeVariableOpaque(bytes.pointee, maxLength: maxLength)
+            try writeVariableOpaque(bytes(), maxLength: maxLength)
         }
     }
 
@@ -475,14 +501,38 @@ public struct XDRWriter {
         }
     }
 
+    /// Writes an XDR `string<maxLength>` read where it is stored.
+    ///
+    /// `string` is evaluated more than once, each time for a moment: pass a stored property, such
+    /// as a field of an array's element (generated structs do). When its UTF-8 is contiguous and
+    /// fits in the room left, it is copied from where it is stored, and not retained.
+    @inlinable
+    @inline(__always)
+    public mutating func writeString(inPlace string: @autoclosure () -> String, maxLength: Int? = nil) throws {
+        let length = string().utf8.count
+        if _fastPath(fits(length, prefixed: true) && length <= maxLength ?? length) {
+            let done: Void? = string().utf8.withContiguousStorageIfAvailable {
+                storePaddedInRoom(UnsafeRawBufferPointer($0), prefixed: true)
+            }
+            if _fastPath(done != nil) { return }
+        }
+        try writeString(string(), maxLength: maxLength)
+    }
+
     /// Writes an XDR `string<maxLength>` from raw bytes (for peers whose strings are not UTF-8).
     @inlinable
+    @inline(__always)
     public mutating func writeStringBytes(_ bytes: ByteBuffer, maxLength: Int? = nil) throws {
         try writeLengthPrefixed(bytes, maxLength: maxLength, what: "string")
     }
 
     /// Writes a length, `bytes` and padding: the layout of variable opaque data and strings.
+    ///
+    /// Inlined, so that a buffer read where it is stored (a field of an array's element) is not
+    /// copied (retained) on the way: only the slow path, where it does not fit in the room left,
+    /// references it.
     @inlinable
+    @inline(__always)
     mutating func writeLengthPrefixed(_ bytes: ByteBuffer, maxLength: Int?, what: StaticString) throws {
         let length = bytes.readableBytes
         try checkLength(length, maxLength: maxLength, what: what)
@@ -559,16 +609,11 @@ public struct XDRWriter {
         try writeElements(elements, element)
     }
 
-    /// Writes each element of `elements` from where it is stored (``XDREncodable/encode(at:to:)``),
-    /// so that no element is copied out of the array first.
+    /// Writes each element of `elements` where it is stored: an element is borrowed from the
+    /// array's storage, not copied out of it (and so retained) first.
     @inlinable
     mutating func writeElements<T: XDREncodable>(_ elements: [T]) throws {
-        try elements.withUnsafeBufferPointer { buffer in
-            guard let first = buffer.baseAddress else { return }
-            for index in 0..<buffer.count {
-                try T.encode(at: first + index, to: &self)
-            }
-        }
+        try T.encode(contentsOf: elements.span, to: &self)
     }
 
     /// Writes each element of `elements`.

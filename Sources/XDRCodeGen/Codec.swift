@@ -137,20 +137,17 @@ indirect enum Codec: Hashable {
         }
     }
 
-    /// A statement that writes the stored property `field` of the value at pointer `base` with
-    /// writer variable `writer`: buffers and generated structs (named in `structs`) are read
-    /// where they are stored (`base.pointer(to:)`), other values through `base.pointee`.
-    func encodeInPlace(_ base: String, field: String, _ writer: String, structs: Set<String>) -> String {
-        let address = "\(base).pointer(to: \\.\(field))!"
+    /// A statement that writes the stored property `value` (such as `elements[index].name`) with
+    /// writer variable `writer`: strings and opaque data are read where they are stored
+    /// (`inPlace:`), so the storage holding them is not retained to be written; other values as `encode(_:_:depth:)`.
+    func encodeStored(_ value: String, _ writer: String) -> String {
         switch unaliased {
+        case .string(let maximum):
+            "try \(writer).writeString(inPlace: \(value)\(Self.trailingBound("maxLength", maximum)))"
+        case .fixedOpaque(let size): "try \(writer).writeFixedOpaque(inPlace: \(value), length: \(size))"
         case .variableOpaque(let maximum):
-            return "try \(writer).writeVariableOpaque(at: \(address)\(Self.trailingBound("maxLength", maximum)))"
-        case .fixedOpaque(let size):
-            return "try \(writer).writeFixedOpaque(at: \(address), length: \(size))"
-        case .named(let name) where structs.contains(name):
-            return "try \(name).encode(at: \(address), to: &\(writer))"
-        default:
-            return encode("\(base).pointee.\(field)", writer)
+            "try \(writer).writeVariableOpaque(inPlace: \(value)\(Self.trailingBound("maxLength", maximum)))"
+        default: encode(value, writer)
         }
     }
 

@@ -16,8 +16,6 @@ public struct SwiftGenerator {
     /// Inline types to emit after their owner: (Swift name, definition).
     private var pendingInline: [(String, Definition)] = []
     private var usesByteBuffer = false
-    /// Swift names of the generated structs (named and inline): they encode in place.
-    private var structNames: Set<String> = []
     /// Types that are part of a recursion cycle, and the cycle they belong to.
     private var recursiveGroup: [String: Int] = [:]
 
@@ -121,7 +119,6 @@ public struct SwiftGenerator {
             default:
                 let swiftName = namer.typeName(definition.name)
                 typeNames[definition.name] = swiftName
-                if case .structure = definition { structNames.insert(swiftName) }
                 claim(swiftName, for: definition.name, at: definition.location)
             }
         }
@@ -243,7 +240,6 @@ public struct SwiftGenerator {
             pendingInline.append((name, .enumeration(name: name, body: body, location: location, comment: nil)))
         case .inlineStruct(let body):
             pendingInline.append((name, .structure(name: name, body: body, location: location, comment: nil)))
-            structNames.insert(name)
         case .inlineUnion(let body):
             pendingInline.append((name, .union(name: name, body: body, location: location, comment: nil)))
         default:
@@ -546,19 +542,23 @@ public struct SwiftGenerator {
             output.line()
             output.line("/// Writes the XDR encoding of `struct \(name)`.")
             output.open("\(access)func encode(to writer: inout XDRWriter) throws")
-            output.line("try withUnsafePointer(to: self) { try Self.encode(at: $0, to: &writer) }")
+            for field in fields {
+                output.line(
+                    "try writer.withField(\"\(field.name)\") { w in \(field.codec.encode("self.\(field.swiftName)", "w")) }"
+                )
+            }
             output.close()
             output.line()
-            output.line("/// Writes the XDR encoding of the `struct \(name)` stored at `value`, reading its fields in")
-            output.line("/// place: buffers and nested structs are not copied (retained) to be written.")
-            output.open("\(access)static func encode(at value: UnsafePointer<Self>, to writer: inout XDRWriter) throws")
+            output.line("/// Writes the XDR encoding of each `struct \(name)` of `elements`, reading the fields of each")
+            output.line("/// where they are stored.")
+            output.open("\(access)static func encode(contentsOf elements: Span<Self>, to writer: inout XDRWriter) throws")
+            output.open("for index in elements.indices")
             for field in fields {
-                let statement =
-                    field.boxed == nil
-                    ? field.codec.encodeInPlace("value", field: field.swiftName, "w", structs: structNames)
-                    : field.codec.encode("value.pointee.\(field.swiftName)", "w")
-                output.line("try writer.withField(\"\(field.name)\") { w in \(statement) }")
+                output.line(
+                    "try writer.withField(\"\(field.name)\") { w in \(field.codec.encodeStored("elements[index].\(field.swiftName)", "w")) }"
+                )
             }
+            output.close()
             output.close()
         }
         if linkable {

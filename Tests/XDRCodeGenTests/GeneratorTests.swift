@@ -104,7 +104,7 @@ struct GeneratorTests {
         #expect(serverOnly.contains("protocol ServiceProtocol"))
     }
 
-    @Test func structsEncodeTheirFieldsInPlace() throws {
+    @Test func arraysOfStructsAreWrittenInPlaceWithoutPointers() throws {
         let swift = try generate(
             """
             enum kind { PLAIN = 0, LINK = 1 };
@@ -114,24 +114,29 @@ struct GeneratorTests {
             struct outer { opaque tag[4]; opaque data<16>; inner nested; alias aliased; detail d; kind k; string s<>; };
             struct cell { int v; cell *next; };
             """)
-        // Buffers and nested structs (also through a typedef) are read where they are stored;
-        // unions, enums and strings through the pointer.
+        // A struct writes its fields from `self`; an array of structs reads each element's
+        // strings and buffers where they are stored (also through a typedef), other values as
+        // they are. No pointers.
         for line in [
-            "public static func encode(at value: UnsafePointer<Self>, to writer: inout XDRWriter) throws {",
-            "try w.writeFixedOpaque(at: value.pointer(to: \\.tag)!, length: 4)",
-            "try w.writeVariableOpaque(at: value.pointer(to: \\.data)!, maxLength: 16)",
-            "try Inner.encode(at: value.pointer(to: \\.nested)!, to: &w)",
-            "try Inner.encode(at: value.pointer(to: \\.aliased)!, to: &w)",
-            "try value.pointee.d.encode(to: &w)",
-            "try value.pointee.k.encode(to: &w)",
-            "try w.writeString(value.pointee.s)",
-            "try withUnsafePointer(to: self) { try Self.encode(at: $0, to: &writer) }",
+            "try writer.withField(\"tag\") { w in try w.writeFixedOpaque(self.tag, length: 4) }",
+            "try writer.withField(\"nested\") { w in try self.nested.encode(to: &w) }",
+            "public static func encode(contentsOf elements: Span<Self>, to writer: inout XDRWriter) throws {",
+            "try w.writeFixedOpaque(inPlace: elements[index].tag, length: 4)",
+            "try w.writeVariableOpaque(inPlace: elements[index].data, maxLength: 16)",
+            "try w.writeString(inPlace: elements[index].s)",
+            "try w.writeVariableOpaque(inPlace: elements[index].key, maxLength: 8)",
+            "try elements[index].nested.encode(to: &w)",
+            "try elements[index].aliased.encode(to: &w)",
+            "try elements[index].d.encode(to: &w)",
+            "try elements[index].k.encode(to: &w)",
         ] {
             #expect(swift.contains(line), "missing: \(line)")
         }
-        // A list keeps its iterative encoder and the protocol's default for in-place writing.
+        #expect(!swift.contains("Unsafe"))
+        #expect(!swift.contains("pointer"))
+        // A list keeps its iterative encoder and the protocol's default for arrays.
         let cell = try #require(swift.range(of: "public struct Cell")).lowerBound
-        #expect(!swift[cell...].contains("encode(at value:"))
+        #expect(!swift[cell...].contains("encode(contentsOf"))
     }
 
     @Test func aFieldNamedSelfIsRenamed() throws {

@@ -4,7 +4,8 @@ import XDR
 
 /// The writer's fast paths for strings and opaque data (one capacity check, the last word zeroed
 /// before the data is copied over it, short data copied inline) and the writing of values in
-/// place (`encode(at:to:)`, `writeVariableOpaque(at:)`, `writeFixedOpaque(at:length:)`).
+/// place (`encode(contentsOf:to:)`, `writeString(inPlace:)`, `writeVariableOpaque(inPlace:)`,
+/// `writeFixedOpaque(inPlace:length:)`).
 @Suite("XDRWriter: data written in place, padded over stale memory")
 struct InPlaceWritingTests {
     /// A writer whose buffer memory holds 0xAA everywhere past the writer index, as a reused
@@ -38,44 +39,39 @@ struct InPlaceWritingTests {
         for bytes in Self.samples {
             let length = bytes.count
             let string = String(decoding: bytes.map { $0 % 64 + 48 }, as: UTF8.self)
-            var buffer = ByteBuffer(bytes: bytes)
+            let buffer = ByteBuffer(bytes: bytes)
             var writer = Self.staleWriter(capacity: capacity)
             try writer.writeString(string)
             try writer.writeVariableOpaque(buffer)
             try writer.writeVariableOpaque(bytes: bytes)
             try writer.writeFixedOpaque(buffer, length: length)
             try writer.writeFixedOpaque(bytes: bytes, length: length)
-            try withUnsafePointer(to: &buffer) { pointer in
-                try writer.writeVariableOpaque(at: pointer)
-                try writer.writeFixedOpaque(at: pointer, length: length)
-            }
+            try writer.writeVariableOpaque(inPlace: buffer)
+            try writer.writeFixedOpaque(inPlace: buffer, length: length)
+            try writer.writeString(inPlace: string)
             let variable = Self.expected(bytes, prefixed: true)
             let fixed = Self.expected(bytes, prefixed: false)
-            let expected =
-                Self.expected(Array(string.utf8), prefixed: true) + variable + variable + fixed + fixed
-                + variable + fixed
+            let text = Self.expected(Array(string.utf8), prefixed: true)
+            let expected = text + variable + variable + fixed + fixed + variable + fixed + text
             #expect(Array(writer.buffer.readableBytesView) == expected, "length \(length), capacity \(capacity)")
         }
     }
 
     @Test func dataInPlaceIsCheckedLikeDataByValue() throws {
         var writer = XDRWriter()
-        var five = ByteBuffer(bytes: [1, 2, 3, 4, 5])
-        withUnsafePointer(to: &five) { pointer in
-            #expect(throws: XDREncodingError.self) { try writer.writeVariableOpaque(at: pointer, maxLength: 4) }
-            #expect(throws: XDREncodingError.self) { try writer.writeFixedOpaque(at: pointer, length: 4) }
-            #expect(throws: XDREncodingError.self) { try writer.writeFixedOpaque(at: pointer, length: 6) }
-        }
+        let five = ByteBuffer(bytes: [1, 2, 3, 4, 5])
+        #expect(throws: XDREncodingError.self) { try writer.writeVariableOpaque(inPlace: five, maxLength: 4) }
+        #expect(throws: XDREncodingError.self) { try writer.writeFixedOpaque(inPlace: five, length: 4) }
+        #expect(throws: XDREncodingError.self) { try writer.writeFixedOpaque(inPlace: five, length: 6) }
+        #expect(throws: XDREncodingError.self) { try writer.writeString(inPlace: "five!", maxLength: 4) }
         #expect(writer.buffer.readableBytes == 0)
     }
 
     @Test func largeDataInPlaceIsStillReferencedWhenItDoesNotFit() throws {
         var writer = XDRWriter(capacity: 16)
         writer.referenceThreshold = 1024
-        var large = ByteBuffer(repeating: 0x5A, count: 4099)
-        try withUnsafePointer(to: &large) { pointer in
-            try writer.writeVariableOpaque(at: pointer)
-        }
+        let large = ByteBuffer(repeating: 0x5A, count: 4099)
+        try writer.writeVariableOpaque(inPlace: large)
         writer.writeUInt32(7)
         let (first, rest) = writer.buffers
         // The length word, the referenced buffer itself, then its one byte of padding and the
@@ -86,7 +82,8 @@ struct InPlaceWritingTests {
         #expect(Array(rest[1].readableBytesView) == [0, 0, 0, 0, 7])
     }
 
-    /// A type with only the default `encode(at:to:)`, which copies the value out.
+    /// A type with only the default `encode(contentsOf:to:)`, which writes each element with
+    /// `encode(to:)`.
     struct Pair: XDREncodable {
         var name: String
         var data: ByteBuffer

@@ -49,16 +49,21 @@ public struct PortmapMapping: XDRCodable, Sendable, Hashable {
 
     /// Writes the XDR encoding of `struct mapping`.
     public func encode(to writer: inout XDRWriter) throws {
-        try withUnsafePointer(to: self) { try Self.encode(at: $0, to: &writer) }
+        try writer.withField("prog") { w in w.writeUInt32(self.prog) }
+        try writer.withField("vers") { w in w.writeUInt32(self.vers) }
+        try writer.withField("prot") { w in w.writeUInt32(self.prot) }
+        try writer.withField("port") { w in w.writeUInt32(self.port) }
     }
 
-    /// Writes the XDR encoding of the `struct mapping` stored at `value`, reading its fields in
-    /// place: buffers and nested structs are not copied (retained) to be written.
-    public static func encode(at value: UnsafePointer<Self>, to writer: inout XDRWriter) throws {
-        try writer.withField("prog") { w in w.writeUInt32(value.pointee.prog) }
-        try writer.withField("vers") { w in w.writeUInt32(value.pointee.vers) }
-        try writer.withField("prot") { w in w.writeUInt32(value.pointee.prot) }
-        try writer.withField("port") { w in w.writeUInt32(value.pointee.port) }
+    /// Writes the XDR encoding of each `struct mapping` of `elements`, reading the fields of each
+    /// where they are stored.
+    public static func encode(contentsOf elements: Span<Self>, to writer: inout XDRWriter) throws {
+        for index in elements.indices {
+            try writer.withField("prog") { w in w.writeUInt32(elements[index].prog) }
+            try writer.withField("vers") { w in w.writeUInt32(elements[index].vers) }
+            try writer.withField("prot") { w in w.writeUInt32(elements[index].prot) }
+            try writer.withField("port") { w in w.writeUInt32(elements[index].port) }
+        }
     }
 }
 
@@ -167,16 +172,21 @@ public struct PortmapCallArguments: XDRCodable, Sendable, Hashable {
 
     /// Writes the XDR encoding of `struct call_args`.
     public func encode(to writer: inout XDRWriter) throws {
-        try withUnsafePointer(to: self) { try Self.encode(at: $0, to: &writer) }
+        try writer.withField("prog") { w in w.writeUInt32(self.prog) }
+        try writer.withField("vers") { w in w.writeUInt32(self.vers) }
+        try writer.withField("proc") { w in w.writeUInt32(self.proc) }
+        try writer.withField("args") { w in try w.writeVariableOpaque(self.args) }
     }
 
-    /// Writes the XDR encoding of the `struct call_args` stored at `value`, reading its fields in
-    /// place: buffers and nested structs are not copied (retained) to be written.
-    public static func encode(at value: UnsafePointer<Self>, to writer: inout XDRWriter) throws {
-        try writer.withField("prog") { w in w.writeUInt32(value.pointee.prog) }
-        try writer.withField("vers") { w in w.writeUInt32(value.pointee.vers) }
-        try writer.withField("proc") { w in w.writeUInt32(value.pointee.proc) }
-        try writer.withField("args") { w in try w.writeVariableOpaque(at: value.pointer(to: \.args)!) }
+    /// Writes the XDR encoding of each `struct call_args` of `elements`, reading the fields of each
+    /// where they are stored.
+    public static func encode(contentsOf elements: Span<Self>, to writer: inout XDRWriter) throws {
+        for index in elements.indices {
+            try writer.withField("prog") { w in w.writeUInt32(elements[index].prog) }
+            try writer.withField("vers") { w in w.writeUInt32(elements[index].vers) }
+            try writer.withField("proc") { w in w.writeUInt32(elements[index].proc) }
+            try writer.withField("args") { w in try w.writeVariableOpaque(inPlace: elements[index].args) }
+        }
     }
 }
 
@@ -201,14 +211,17 @@ public struct PortmapCallResult: XDRCodable, Sendable, Hashable {
 
     /// Writes the XDR encoding of `struct call_result`.
     public func encode(to writer: inout XDRWriter) throws {
-        try withUnsafePointer(to: self) { try Self.encode(at: $0, to: &writer) }
+        try writer.withField("port") { w in w.writeUInt32(self.port) }
+        try writer.withField("res") { w in try w.writeVariableOpaque(self.res) }
     }
 
-    /// Writes the XDR encoding of the `struct call_result` stored at `value`, reading its fields in
-    /// place: buffers and nested structs are not copied (retained) to be written.
-    public static func encode(at value: UnsafePointer<Self>, to writer: inout XDRWriter) throws {
-        try writer.withField("port") { w in w.writeUInt32(value.pointee.port) }
-        try writer.withField("res") { w in try w.writeVariableOpaque(at: value.pointer(to: \.res)!) }
+    /// Writes the XDR encoding of each `struct call_result` of `elements`, reading the fields of each
+    /// where they are stored.
+    public static func encode(contentsOf elements: Span<Self>, to writer: inout XDRWriter) throws {
+        for index in elements.indices {
+            try writer.withField("port") { w in w.writeUInt32(elements[index].port) }
+            try writer.withField("res") { w in try w.writeVariableOpaque(inPlace: elements[index].res) }
+        }
     }
 }
 

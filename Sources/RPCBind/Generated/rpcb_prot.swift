@@ -57,17 +57,23 @@ public struct RPCBindMapping: XDRCodable, Sendable, Hashable {
 
     /// Writes the XDR encoding of `struct rpcb`.
     public func encode(to writer: inout XDRWriter) throws {
-        try withUnsafePointer(to: self) { try Self.encode(at: $0, to: &writer) }
+        try writer.withField("r_prog") { w in w.writeUInt32(self.rProg) }
+        try writer.withField("r_vers") { w in w.writeUInt32(self.rVers) }
+        try writer.withField("r_netid") { w in try w.writeString(self.rNetid) }
+        try writer.withField("r_addr") { w in try w.writeString(self.rAddr) }
+        try writer.withField("r_owner") { w in try w.writeString(self.rOwner) }
     }
 
-    /// Writes the XDR encoding of the `struct rpcb` stored at `value`, reading its fields in
-    /// place: buffers and nested structs are not copied (retained) to be written.
-    public static func encode(at value: UnsafePointer<Self>, to writer: inout XDRWriter) throws {
-        try writer.withField("r_prog") { w in w.writeUInt32(value.pointee.rProg) }
-        try writer.withField("r_vers") { w in w.writeUInt32(value.pointee.rVers) }
-        try writer.withField("r_netid") { w in try w.writeString(value.pointee.rNetid) }
-        try writer.withField("r_addr") { w in try w.writeString(value.pointee.rAddr) }
-        try writer.withField("r_owner") { w in try w.writeString(value.pointee.rOwner) }
+    /// Writes the XDR encoding of each `struct rpcb` of `elements`, reading the fields of each
+    /// where they are stored.
+    public static func encode(contentsOf elements: Span<Self>, to writer: inout XDRWriter) throws {
+        for index in elements.indices {
+            try writer.withField("r_prog") { w in w.writeUInt32(elements[index].rProg) }
+            try writer.withField("r_vers") { w in w.writeUInt32(elements[index].rVers) }
+            try writer.withField("r_netid") { w in try w.writeString(inPlace: elements[index].rNetid) }
+            try writer.withField("r_addr") { w in try w.writeString(inPlace: elements[index].rAddr) }
+            try writer.withField("r_owner") { w in try w.writeString(inPlace: elements[index].rOwner) }
+        }
     }
 }
 
@@ -176,16 +182,21 @@ public struct RPCBindRemoteCallArguments: XDRCodable, Sendable, Hashable {
 
     /// Writes the XDR encoding of `struct rpcb_rmtcallargs`.
     public func encode(to writer: inout XDRWriter) throws {
-        try withUnsafePointer(to: self) { try Self.encode(at: $0, to: &writer) }
+        try writer.withField("prog") { w in w.writeUInt32(self.prog) }
+        try writer.withField("vers") { w in w.writeUInt32(self.vers) }
+        try writer.withField("proc") { w in w.writeUInt32(self.proc) }
+        try writer.withField("args") { w in try w.writeVariableOpaque(self.args) }
     }
 
-    /// Writes the XDR encoding of the `struct rpcb_rmtcallargs` stored at `value`, reading its fields in
-    /// place: buffers and nested structs are not copied (retained) to be written.
-    public static func encode(at value: UnsafePointer<Self>, to writer: inout XDRWriter) throws {
-        try writer.withField("prog") { w in w.writeUInt32(value.pointee.prog) }
-        try writer.withField("vers") { w in w.writeUInt32(value.pointee.vers) }
-        try writer.withField("proc") { w in w.writeUInt32(value.pointee.proc) }
-        try writer.withField("args") { w in try w.writeVariableOpaque(at: value.pointer(to: \.args)!) }
+    /// Writes the XDR encoding of each `struct rpcb_rmtcallargs` of `elements`, reading the fields of each
+    /// where they are stored.
+    public static func encode(contentsOf elements: Span<Self>, to writer: inout XDRWriter) throws {
+        for index in elements.indices {
+            try writer.withField("prog") { w in w.writeUInt32(elements[index].prog) }
+            try writer.withField("vers") { w in w.writeUInt32(elements[index].vers) }
+            try writer.withField("proc") { w in w.writeUInt32(elements[index].proc) }
+            try writer.withField("args") { w in try w.writeVariableOpaque(inPlace: elements[index].args) }
+        }
     }
 }
 
@@ -210,14 +221,17 @@ public struct RPCBindRemoteCallResult: XDRCodable, Sendable, Hashable {
 
     /// Writes the XDR encoding of `struct rpcb_rmtcallres`.
     public func encode(to writer: inout XDRWriter) throws {
-        try withUnsafePointer(to: self) { try Self.encode(at: $0, to: &writer) }
+        try writer.withField("addr") { w in try w.writeString(self.addr) }
+        try writer.withField("results") { w in try w.writeVariableOpaque(self.results) }
     }
 
-    /// Writes the XDR encoding of the `struct rpcb_rmtcallres` stored at `value`, reading its fields in
-    /// place: buffers and nested structs are not copied (retained) to be written.
-    public static func encode(at value: UnsafePointer<Self>, to writer: inout XDRWriter) throws {
-        try writer.withField("addr") { w in try w.writeString(value.pointee.addr) }
-        try writer.withField("results") { w in try w.writeVariableOpaque(at: value.pointer(to: \.results)!) }
+    /// Writes the XDR encoding of each `struct rpcb_rmtcallres` of `elements`, reading the fields of each
+    /// where they are stored.
+    public static func encode(contentsOf elements: Span<Self>, to writer: inout XDRWriter) throws {
+        for index in elements.indices {
+            try writer.withField("addr") { w in try w.writeString(inPlace: elements[index].addr) }
+            try writer.withField("results") { w in try w.writeVariableOpaque(inPlace: elements[index].results) }
+        }
     }
 }
 
@@ -256,17 +270,23 @@ public struct RPCBindEntry: XDRCodable, Sendable, Hashable {
 
     /// Writes the XDR encoding of `struct rpcb_entry`.
     public func encode(to writer: inout XDRWriter) throws {
-        try withUnsafePointer(to: self) { try Self.encode(at: $0, to: &writer) }
+        try writer.withField("r_maddr") { w in try w.writeString(self.rMaddr) }
+        try writer.withField("r_nc_netid") { w in try w.writeString(self.rNcNetid) }
+        try writer.withField("r_nc_semantics") { w in w.writeUInt32(self.rNcSemantics) }
+        try writer.withField("r_nc_protofmly") { w in try w.writeString(self.rNcProtofmly) }
+        try writer.withField("r_nc_proto") { w in try w.writeString(self.rNcProto) }
     }
 
-    /// Writes the XDR encoding of the `struct rpcb_entry` stored at `value`, reading its fields in
-    /// place: buffers and nested structs are not copied (retained) to be written.
-    public static func encode(at value: UnsafePointer<Self>, to writer: inout XDRWriter) throws {
-        try writer.withField("r_maddr") { w in try w.writeString(value.pointee.rMaddr) }
-        try writer.withField("r_nc_netid") { w in try w.writeString(value.pointee.rNcNetid) }
-        try writer.withField("r_nc_semantics") { w in w.writeUInt32(value.pointee.rNcSemantics) }
-        try writer.withField("r_nc_protofmly") { w in try w.writeString(value.pointee.rNcProtofmly) }
-        try writer.withField("r_nc_proto") { w in try w.writeString(value.pointee.rNcProto) }
+    /// Writes the XDR encoding of each `struct rpcb_entry` of `elements`, reading the fields of each
+    /// where they are stored.
+    public static func encode(contentsOf elements: Span<Self>, to writer: inout XDRWriter) throws {
+        for index in elements.indices {
+            try writer.withField("r_maddr") { w in try w.writeString(inPlace: elements[index].rMaddr) }
+            try writer.withField("r_nc_netid") { w in try w.writeString(inPlace: elements[index].rNcNetid) }
+            try writer.withField("r_nc_semantics") { w in w.writeUInt32(elements[index].rNcSemantics) }
+            try writer.withField("r_nc_protofmly") { w in try w.writeString(inPlace: elements[index].rNcProtofmly) }
+            try writer.withField("r_nc_proto") { w in try w.writeString(inPlace: elements[index].rNcProto) }
+        }
     }
 }
 
@@ -585,17 +605,23 @@ public struct RPCBindStatistics: XDRCodable, Sendable, Hashable {
 
     /// Writes the XDR encoding of `struct rpcb_stat`.
     public func encode(to writer: inout XDRWriter) throws {
-        try withUnsafePointer(to: self) { try Self.encode(at: $0, to: &writer) }
+        try writer.withField("info") { w in try w.writeFixedArray(self.info, count: 13) { w1, e1 in w1.writeInt32(e1) } }
+        try writer.withField("setinfo") { w in w.writeInt32(self.setinfo) }
+        try writer.withField("unsetinfo") { w in w.writeInt32(self.unsetinfo) }
+        try writer.withField("addrinfo") { w in try w.writeOptional(self.addrinfo) { w1, e1 in try e1.encode(to: &w1) } }
+        try writer.withField("rmtinfo") { w in try w.writeOptional(self.rmtinfo) { w1, e1 in try e1.encode(to: &w1) } }
     }
 
-    /// Writes the XDR encoding of the `struct rpcb_stat` stored at `value`, reading its fields in
-    /// place: buffers and nested structs are not copied (retained) to be written.
-    public static func encode(at value: UnsafePointer<Self>, to writer: inout XDRWriter) throws {
-        try writer.withField("info") { w in try w.writeFixedArray(value.pointee.info, count: 13) { w1, e1 in w1.writeInt32(e1) } }
-        try writer.withField("setinfo") { w in w.writeInt32(value.pointee.setinfo) }
-        try writer.withField("unsetinfo") { w in w.writeInt32(value.pointee.unsetinfo) }
-        try writer.withField("addrinfo") { w in try w.writeOptional(value.pointee.addrinfo) { w1, e1 in try e1.encode(to: &w1) } }
-        try writer.withField("rmtinfo") { w in try w.writeOptional(value.pointee.rmtinfo) { w1, e1 in try e1.encode(to: &w1) } }
+    /// Writes the XDR encoding of each `struct rpcb_stat` of `elements`, reading the fields of each
+    /// where they are stored.
+    public static func encode(contentsOf elements: Span<Self>, to writer: inout XDRWriter) throws {
+        for index in elements.indices {
+            try writer.withField("info") { w in try w.writeFixedArray(elements[index].info, count: 13) { w1, e1 in w1.writeInt32(e1) } }
+            try writer.withField("setinfo") { w in w.writeInt32(elements[index].setinfo) }
+            try writer.withField("unsetinfo") { w in w.writeInt32(elements[index].unsetinfo) }
+            try writer.withField("addrinfo") { w in try w.writeOptional(elements[index].addrinfo) { w1, e1 in try e1.encode(to: &w1) } }
+            try writer.withField("rmtinfo") { w in try w.writeOptional(elements[index].rmtinfo) { w1, e1 in try e1.encode(to: &w1) } }
+        }
     }
 }
 
@@ -623,14 +649,17 @@ public struct RPCBindTransportAddress: XDRCodable, Sendable, Hashable {
 
     /// Writes the XDR encoding of `struct netbuf`.
     public func encode(to writer: inout XDRWriter) throws {
-        try withUnsafePointer(to: self) { try Self.encode(at: $0, to: &writer) }
+        try writer.withField("maxlen") { w in w.writeUInt32(self.maxlen) }
+        try writer.withField("buf") { w in try w.writeVariableOpaque(self.buf) }
     }
 
-    /// Writes the XDR encoding of the `struct netbuf` stored at `value`, reading its fields in
-    /// place: buffers and nested structs are not copied (retained) to be written.
-    public static func encode(at value: UnsafePointer<Self>, to writer: inout XDRWriter) throws {
-        try writer.withField("maxlen") { w in w.writeUInt32(value.pointee.maxlen) }
-        try writer.withField("buf") { w in try w.writeVariableOpaque(at: value.pointer(to: \.buf)!) }
+    /// Writes the XDR encoding of each `struct netbuf` of `elements`, reading the fields of each
+    /// where they are stored.
+    public static func encode(contentsOf elements: Span<Self>, to writer: inout XDRWriter) throws {
+        for index in elements.indices {
+            try writer.withField("maxlen") { w in w.writeUInt32(elements[index].maxlen) }
+            try writer.withField("buf") { w in try w.writeVariableOpaque(inPlace: elements[index].buf) }
+        }
     }
 }
 

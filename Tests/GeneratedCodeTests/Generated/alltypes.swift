@@ -199,31 +199,51 @@ public struct Everything: XDRCodable, Sendable, Hashable {
 
     /// Writes the XDR encoding of `struct everything`.
     public func encode(to writer: inout XDRWriter) throws {
-        try withUnsafePointer(to: self) { try Self.encode(at: $0, to: &writer) }
+        try writer.withField("i") { w in w.writeInt32(self.i) }
+        try writer.withField("u") { w in w.writeUInt32(self.u) }
+        try writer.withField("bare") { w in w.writeUInt32(self.bare) }
+        try writer.withField("h") { w in w.writeInt64(self.h) }
+        try writer.withField("uh") { w in w.writeUInt64(self.uh) }
+        try writer.withField("f") { w in w.writeFloat(self.f) }
+        try writer.withField("d") { w in w.writeDouble(self.d) }
+        try writer.withField("flag") { w in w.writeBool(self.flag) }
+        try writer.withField("c") { w in try self.c.encode(to: &w) }
+        try writer.withField("n") { w in try w.writeString(self.n, maxLength: 255) }
+        try writer.withField("free") { w in try w.writeString(self.free) }
+        try writer.withField("fixed") { w in try w.writeFixedOpaque(self.fixed, length: 4) }
+        try writer.withField("bytes") { w in try w.writeVariableOpaque(self.bytes) }
+        try writer.withField("small") { w in try w.writeVariableOpaque(self.small, maxLength: 4) }
+        try writer.withField("triple") { w in try w.writeFixedArray(self.triple, count: 3) { w1, e1 in w1.writeInt32(e1) } }
+        try writer.withField("few") { w in try w.writeArray(self.few, maxCount: 4) { w1, e1 in w1.writeInt32(e1) } }
+        try writer.withField("many") { w in try w.writeArray(self.many) { w1, e1 in w1.writeUInt32(e1) } }
+        try writer.withField("list") { w in try w.writeOptional(self.list) { w1, e1 in try e1.encode(to: &w1) } }
+        try writer.withField("palette") { w in try w.writeArray(self.palette, maxCount: 2) }
     }
 
-    /// Writes the XDR encoding of the `struct everything` stored at `value`, reading its fields in
-    /// place: buffers and nested structs are not copied (retained) to be written.
-    public static func encode(at value: UnsafePointer<Self>, to writer: inout XDRWriter) throws {
-        try writer.withField("i") { w in w.writeInt32(value.pointee.i) }
-        try writer.withField("u") { w in w.writeUInt32(value.pointee.u) }
-        try writer.withField("bare") { w in w.writeUInt32(value.pointee.bare) }
-        try writer.withField("h") { w in w.writeInt64(value.pointee.h) }
-        try writer.withField("uh") { w in w.writeUInt64(value.pointee.uh) }
-        try writer.withField("f") { w in w.writeFloat(value.pointee.f) }
-        try writer.withField("d") { w in w.writeDouble(value.pointee.d) }
-        try writer.withField("flag") { w in w.writeBool(value.pointee.flag) }
-        try writer.withField("c") { w in try value.pointee.c.encode(to: &w) }
-        try writer.withField("n") { w in try w.writeString(value.pointee.n, maxLength: 255) }
-        try writer.withField("free") { w in try w.writeString(value.pointee.free) }
-        try writer.withField("fixed") { w in try w.writeFixedOpaque(at: value.pointer(to: \.fixed)!, length: 4) }
-        try writer.withField("bytes") { w in try w.writeVariableOpaque(at: value.pointer(to: \.bytes)!) }
-        try writer.withField("small") { w in try w.writeVariableOpaque(at: value.pointer(to: \.small)!, maxLength: 4) }
-        try writer.withField("triple") { w in try w.writeFixedArray(value.pointee.triple, count: 3) { w1, e1 in w1.writeInt32(e1) } }
-        try writer.withField("few") { w in try w.writeArray(value.pointee.few, maxCount: 4) { w1, e1 in w1.writeInt32(e1) } }
-        try writer.withField("many") { w in try w.writeArray(value.pointee.many) { w1, e1 in w1.writeUInt32(e1) } }
-        try writer.withField("list") { w in try w.writeOptional(value.pointee.list) { w1, e1 in try e1.encode(to: &w1) } }
-        try writer.withField("palette") { w in try w.writeArray(value.pointee.palette, maxCount: 2) }
+    /// Writes the XDR encoding of each `struct everything` of `elements`, reading the fields of each
+    /// where they are stored.
+    public static func encode(contentsOf elements: Span<Self>, to writer: inout XDRWriter) throws {
+        for index in elements.indices {
+            try writer.withField("i") { w in w.writeInt32(elements[index].i) }
+            try writer.withField("u") { w in w.writeUInt32(elements[index].u) }
+            try writer.withField("bare") { w in w.writeUInt32(elements[index].bare) }
+            try writer.withField("h") { w in w.writeInt64(elements[index].h) }
+            try writer.withField("uh") { w in w.writeUInt64(elements[index].uh) }
+            try writer.withField("f") { w in w.writeFloat(elements[index].f) }
+            try writer.withField("d") { w in w.writeDouble(elements[index].d) }
+            try writer.withField("flag") { w in w.writeBool(elements[index].flag) }
+            try writer.withField("c") { w in try elements[index].c.encode(to: &w) }
+            try writer.withField("n") { w in try w.writeString(inPlace: elements[index].n, maxLength: 255) }
+            try writer.withField("free") { w in try w.writeString(inPlace: elements[index].free) }
+            try writer.withField("fixed") { w in try w.writeFixedOpaque(inPlace: elements[index].fixed, length: 4) }
+            try writer.withField("bytes") { w in try w.writeVariableOpaque(inPlace: elements[index].bytes) }
+            try writer.withField("small") { w in try w.writeVariableOpaque(inPlace: elements[index].small, maxLength: 4) }
+            try writer.withField("triple") { w in try w.writeFixedArray(elements[index].triple, count: 3) { w1, e1 in w1.writeInt32(e1) } }
+            try writer.withField("few") { w in try w.writeArray(elements[index].few, maxCount: 4) { w1, e1 in w1.writeInt32(e1) } }
+            try writer.withField("many") { w in try w.writeArray(elements[index].many) { w1, e1 in w1.writeUInt32(e1) } }
+            try writer.withField("list") { w in try w.writeOptional(elements[index].list) { w1, e1 in try e1.encode(to: &w1) } }
+            try writer.withField("palette") { w in try w.writeArray(elements[index].palette, maxCount: 2) }
+        }
     }
 }
 
