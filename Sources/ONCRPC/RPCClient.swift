@@ -61,17 +61,23 @@ public struct RPCClient: Sendable {
     /// Calls `procedure` of `program`/`version`, with the arguments written by `encodeArguments`
     /// and the result read by `decodeResult` (the form generated stubs use, so that bounds of
     /// typedefs such as `string name<255>` apply).
+    ///
+    /// `maximumArgumentsSize`, the most bytes the arguments can take (generated stubs pass it
+    /// when the `.x` bounds them), sizes the call's buffer once, so writing the arguments never
+    /// grows it; without it the buffer starts at 256 bytes and grows as needed.
     public nonisolated(nonsending) func call<Result>(
         program: UInt32,
         version: UInt32,
         procedure: UInt32,
         options: RPCCallOptions? = nil,
+        maximumArgumentsSize: Int? = nil,
         encodeArguments: (inout XDRWriter) throws -> Void,
         decodeResult: (inout XDRReader) throws -> Result
     ) async throws -> Result {
         let options = options ?? defaultOptions
         let reply = try await exchange(
-            program: program, version: version, procedure: procedure, options: options, encodeArguments: encodeArguments
+            program: program, version: version, procedure: procedure, options: options,
+            maximumArgumentsSize: maximumArgumentsSize, encodeArguments: encodeArguments
         )
         let result: Result
         var reader = XDRReader(buffer: reply, options: decodingOptions)
@@ -111,7 +117,9 @@ public struct RPCClient: Sendable {
     ) async throws -> Result {
         try await call(
             program: descriptor.program, version: descriptor.version, procedure: descriptor.procedure,
-            arguments: arguments, resultType: Result.self, options: options)
+            options: options, maximumArgumentsSize: descriptor.maximumArgumentsSize,
+            encodeArguments: { try arguments.encode(to: &$0) },
+            decodeResult: { try Result(from: &$0) })
     }
 
     /// Calls procedure 0 (NULL) of `program`/`version`: a ping.
@@ -123,19 +131,39 @@ public struct RPCClient: Sendable {
             options: options)
     }
 
+    /// The largest call buffer sized from a procedure's maximum arguments size; above it the
+    /// buffer starts smaller and grows, so a procedure whose arguments may be large but usually
+    /// are not does not hold that much memory per call (large opaque data is referenced, not
+    /// copied, anyway).
+    static let largestReservedCall = 16 << 10
+
+    /// The bytes to reserve for a call: the record mark's headroom, the call header with these
+    /// credentials and verifier, and the arguments when their largest size is known and modest;
+    /// 256 otherwise.
+    static func callCapacity(credentials: RPCOpaqueAuth, verifier: RPCOpaqueAuth, maximumArgumentsSize: Int?) -> Int {
+        guard let maximumArgumentsSize else { return 256 }
+        // xid, CALL, rpcvers, prog, vers, proc, then each auth's flavor, length and padded body.
+        let header = 24 + (8 + ((credentials.body.readableBytes + 3) & ~3)) + (8 + ((verifier.body.readableBytes + 3) & ~3))
+        let total = RecordMarking.headroom + header + maximumArgumentsSize
+        return total <= largestReservedCall ? total : 256
+    }
+
     /// Sends the call and returns the reply positioned at the results of a `SUCCESS`.
     nonisolated(nonsending) func exchange(
         program: UInt32,
         version: UInt32,
         procedure: UInt32,
         options: RPCCallOptions,
+        maximumArgumentsSize: Int? = nil,
         encodeArguments: (inout XDRWriter) throws -> Void
     ) async throws -> ByteBuffer {
         var triedShort = false
         while true {
             let xid = state.nextXID()
             let (credentials, verifier, usedShort) = state.credentials(for: options.credentials)
-            var writer = XDRWriter(capacity: 256)
+            var writer = XDRWriter(
+                capacity: Self.callCapacity(
+                    credentials: credentials, verifier: verifier, maximumArgumentsSize: maximumArgumentsSize))
             writer.referenceThreshold = RPCMessageBytes.referenceThreshold
             writer.buffer.moveWriterIndex(forwardBy: RecordMarking.headroom)
             writer.buffer.moveReaderIndex(forwardBy: RecordMarking.headroom)

@@ -128,7 +128,7 @@ public final class RPCDispatcher: Sendable {
         -> RPCMessageBytes?
     {
         let xid = context.call.xid
-        var writer = Self.replyWriter()
+        var writer = Self.replyWriter(capacity: Self.replyCapacity(maximumResultSize: method.maximumResultSize))
         writer.referenceThreshold = RPCMessageBytes.referenceThreshold
         Self.writeSuccessHeader(xid: xid, to: &writer)
         do {
@@ -156,6 +156,16 @@ public final class RPCDispatcher: Sendable {
             }
         }
         return RPCMessageBytes(first: reply(xid: xid, .accepted(verifier: .none, status: .systemError)))
+    }
+
+    /// The bytes to reserve for a reply: the record mark's headroom, the accepted reply's
+    /// header and the result, when the result's largest size is known and at most
+    /// `RPCClient.largestReservedCall`; 128 otherwise.
+    static func replyCapacity(maximumResultSize: Int?) -> Int {
+        guard let maximumResultSize else { return 128 }
+        // xid, REPLY, MSG_ACCEPTED, an empty AUTH_NONE verifier (flavor, length), SUCCESS.
+        let total = RecordMarking.headroom + 24 + maximumResultSize
+        return total <= RPCClient.largestReservedCall ? total : 128
     }
 
     /// A writer whose buffer keeps room for a record-marking header before the message.

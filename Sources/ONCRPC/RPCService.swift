@@ -52,6 +52,9 @@ public struct RPCMethod: Sendable {
     public let procedure: UInt32
     /// The procedure's name, for logs.
     public let name: String
+    /// The most bytes the result takes on the wire, when the `.x` bounds it (generated services
+    /// pass it): the reply's buffer is sized for it once.
+    public let maximumResultSize: Int?
     @usableFromInline
     let invoke:
         nonisolated(nonsending) @Sendable (ByteBuffer, XDRDecodingOptions, RPCServerContext, inout XDRWriter)
@@ -66,12 +69,14 @@ public struct RPCMethod: Sendable {
     public init<Arguments: Sendable, Result: Sendable>(
         procedure: UInt32,
         name: String,
+        maximumResultSize: Int? = nil,
         decodeArguments: @escaping @Sendable (inout XDRReader) throws -> Arguments,
         encodeResult: @escaping @Sendable (Result, inout XDRWriter) throws -> Void,
         handler: @escaping @Sendable (Arguments, RPCServerContext) async throws -> Result
     ) {
         self.procedure = procedure
         self.name = name
+        self.maximumResultSize = maximumResultSize
         self.invoke = { buffer, options, context, writer in
             let arguments: Arguments
             do {
@@ -109,6 +114,7 @@ public struct RPCMethod: Sendable {
     ) {
         self.init(
             procedure: procedure, name: name,
+            maximumResultSize: (Result.self as? any XDRBoundedEncodable.Type)?.maximumEncodedSize,
             decodeArguments: { try Arguments(from: &$0) },
             encodeResult: { try $0.encode(to: &$1) },
             handler: handler)

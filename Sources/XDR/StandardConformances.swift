@@ -106,3 +106,50 @@ extension Optional: XDRDecodable where Wrapped: XDRDecodable {
     @inlinable
     public init(from reader: inout XDRReader) throws { self = try reader.readOptional(Wrapped.self) }
 }
+
+// The largest encodings of the fixed-size standard types.
+
+extension Int32: XDRBoundedEncodable {
+    /// An `int`: 4 bytes.
+    public static var maximumEncodedSize: Int { 4 }
+}
+
+extension UInt32: XDRBoundedEncodable {
+    /// An `unsigned int`: 4 bytes.
+    public static var maximumEncodedSize: Int { 4 }
+}
+
+extension Int64: XDRBoundedEncodable {
+    /// A `hyper`: 8 bytes.
+    public static var maximumEncodedSize: Int { 8 }
+}
+
+extension UInt64: XDRBoundedEncodable {
+    /// An `unsigned hyper`: 8 bytes.
+    public static var maximumEncodedSize: Int { 8 }
+}
+
+extension Bool: XDRBoundedEncodable {
+    /// A `bool`: 4 bytes.
+    public static var maximumEncodedSize: Int { 4 }
+}
+
+extension Float: XDRBoundedEncodable {
+    /// A `float`: 4 bytes.
+    public static var maximumEncodedSize: Int { 4 }
+}
+
+extension Double: XDRBoundedEncodable {
+    /// A `double`: 8 bytes.
+    public static var maximumEncodedSize: Int { 8 }
+}
+
+extension XDRQuadruple: XDRBoundedEncodable {
+    /// A `quadruple`: 16 bytes.
+    public static var maximumEncodedSize: Int { 16 }
+}
+
+extension XDRVoid: XDRBoundedEncodable {
+    /// `void`: nothing.
+    public static var maximumEncodedSize: Int { 0 }
+}

@@ -35,6 +35,18 @@ extension XDREncodable {
     }
 }
 
+/// An encodable type whose encoding has a largest size: no variable-length part without a
+/// maximum, and no recursion.
+///
+/// swift-rpcgen gives every such generated type this conformance, with the size worked out from
+/// the `.x` (as the Linux kernel's xdrgen defines a `_sz` for each type), and each procedure's
+/// descriptor the largest size of its arguments and result. Writers reserve it once instead of
+/// growing as they write.
+public protocol XDRBoundedEncodable: XDREncodable {
+    /// The most bytes the XDR encoding of a value of this type takes.
+    static var maximumEncodedSize: Int { get }
+}
+
 /// A type that can read itself from XDR (RFC 4506).
 public protocol XDRDecodable {
     /// Reads a value from `reader`, consuming exactly its encoding.

@@ -1,8 +1,12 @@
 /// An XDR `enum`: a Swift enum with `Int32` raw values. Conforming gives it ``XDRCodable``
 /// for free; decoding rejects values that are not declared cases.
-public protocol XDREnum: XDRCodable, RawRepresentable where RawValue == Int32 {}
+public protocol XDREnum: XDRCodable, XDRBoundedEncodable, RawRepresentable where RawValue == Int32 {}
 
 extension XDREnum {
+    /// An enum is one `int`: 4 bytes.
+    @inlinable
+    public static var maximumEncodedSize: Int { 4 }
+
     /// Reads the enum's `int`, rejecting undeclared values.
     @inlinable
     @inline(__always)

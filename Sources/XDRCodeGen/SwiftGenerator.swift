@@ -18,6 +18,8 @@ public struct SwiftGenerator {
     private var usesByteBuffer = false
     /// Types that are part of a recursion cycle, and the cycle they belong to.
     private var recursiveGroup: [String: Int] = [:]
+    /// The largest encodings of the types, for `maximumEncodedSize` and the descriptors.
+    private var sizes: EncodedSizes
 
     /// Creates a generator. `sourceName` is the `.x` file's name as it should appear in the
     /// header (no directories, so that output does not depend on where it was built).
@@ -26,6 +28,7 @@ public struct SwiftGenerator {
         self.options = options
         self.sourceName = sourceName
         self.namer = SwiftNamer(options: options)
+        self.sizes = EncodedSizes(specification: specification)
     }
 
     private var access: String {
@@ -421,6 +424,14 @@ public struct SwiftGenerator {
         }
     }
 
+    /// The `maximumEncodedSize` of a bounded struct or union (``XDRBoundedEncodable``).
+    private mutating func emitMaximumEncodedSize(_ size: Int?) {
+        guard let size else { return }
+        output.line("/// The most bytes the XDR encoding of a value takes.")
+        output.line("\(access)static let maximumEncodedSize = \(size)")
+        output.line()
+    }
+
     private mutating func emitEnum(swiftName: String, name: String, body: EnumBody, comment: String?) {
         output.line()
         docComment(comment)
@@ -494,9 +505,11 @@ public struct SwiftGenerator {
         output.line()
         docComment(comment)
         output.line("/// `struct \(name)`.")
-        var conformances = "XDRCodable, Sendable, Hashable"
+        let maximumSize = sizes.maximum(of: body)
+        var conformances = maximumSize != nil ? "XDRCodable, XDRBoundedEncodable, Sendable, Hashable" : "XDRCodable, Sendable, Hashable"
         if linkable { conformances += ", XDRLinkable" }
         output.open("\(access)struct \(swiftName): \(conformances)")
+        emitMaximumEncodedSize(maximumSize)
         for field in fields {
             docComment(field.comment)
             if let target = field.boxed {
@@ -739,7 +752,11 @@ public struct SwiftGenerator {
         output.line(
             "/// `union \(name)`, switching on \(body.discriminant.name.map { "`\($0)`" } ?? "its discriminant").")
         let indirect = recursiveGroup[name] != nil ? "indirect " : ""
-        output.open("\(access)\(indirect)enum \(swiftName): XDRCodable, Sendable, Hashable")
+        let maximumSize = sizes.maximum(of: body)
+        output.open(
+            "\(access)\(indirect)enum \(swiftName): XDRCodable, \(maximumSize != nil ? "XDRBoundedEncodable, " : "")Sendable, Hashable"
+        )
+        emitMaximumEncodedSize(maximumSize)
         for arm in arms {
             docComment(arm.comment)
             output.line(
@@ -886,9 +903,15 @@ public struct SwiftGenerator {
                 output.line(
                     "\(access)static let \(procedure.swiftName) = RPCProcedureDescriptor<\(procedure.argumentsType), \(procedure.descriptorResultType)>("
                 )
+                var sizes: [String] = []
+                if let size = procedure.maximumArgumentsSize { sizes.append("maximumArgumentsSize: \(size)") }
+                if let size = procedure.maximumResultSize { sizes.append("maximumResultSize: \(size)") }
                 output.line(
-                    "    program: \(programName).program, version: version, procedure: \(procedure.number), name: \"\(procedure.procedure.name)\")"
+                    "    program: \(programName).program, version: version, procedure: \(procedure.number), name: \"\(procedure.procedure.name)\"\(sizes.isEmpty ? ")" : ",")"
                 )
+                if !sizes.isEmpty {
+                    output.line("    \(sizes.joined(separator: ", ")))")
+                }
             }
             if options.parts.contains(.client) {
                 emitClient(procedures: procedures, path: (programName, versionName), name: version.name)
@@ -921,7 +944,14 @@ public struct SwiftGenerator {
         let names = namer.procedureNames(version.procedures.map(\.name), program: program)
         return zip(version.procedures, names).map { procedure, name in
             let result = procedure.result.map { resultCodec($0) } ?? .void
-            return ProcedureModel(procedure: procedure, swiftName: name, result: result, generator: self)
+            var model = ProcedureModel(procedure: procedure, swiftName: name, result: result, generator: self)
+            model.maximumArgumentsSize = sizes.maximum(ofArguments: procedure.arguments)
+            if case .stream = result {
+                model.maximumResultSize = nil
+            } else {
+                model.maximumResultSize = procedure.result.map { sizes.maximum(of: $0) } ?? 0
+            }
+            return model
         }
     }
 
@@ -933,6 +963,10 @@ public struct SwiftGenerator {
         var result: Codec
         /// The Swift names of the arguments the `.x` names (rpcgen -N), `nil` for the others.
         var givenNames: [String?]
+        /// The most bytes the arguments take, `nil` when they are unbounded.
+        var maximumArgumentsSize: Int?
+        /// The most bytes the result takes, `nil` when it is unbounded (or streamed).
+        var maximumResultSize: Int?
 
         init(procedure: Procedure, swiftName: String, result: Codec, generator: SwiftGenerator) {
             self.procedure = procedure
@@ -1016,6 +1050,9 @@ public struct SwiftGenerator {
             output.line(
                 "    program: \(path.program).program, version: \(path.program).\(path.version).version, procedure: \(procedure.number), options: options,"
             )
+            if let size = procedure.maximumArgumentsSize {
+                output.line("    maximumArgumentsSize: \(size),")
+            }
             if procedure.arguments.isEmpty {
                 output.line("    encodeArguments: { _ in },")
             } else {
@@ -1080,6 +1117,9 @@ public struct SwiftGenerator {
         for procedure in procedures {
             output.line("    RPCMethod(")
             output.line("        procedure: \(procedure.number), name: \"\(procedure.procedure.name)\",")
+            if let size = procedure.maximumResultSize {
+                output.line("        maximumResultSize: \(size),")
+            }
             switch procedure.arguments.count {
             case 0:
                 output.line("        decodeArguments: { _ in XDRVoid() },")

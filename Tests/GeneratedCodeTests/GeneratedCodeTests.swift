@@ -26,6 +26,26 @@ struct GeneratedCodeTests {
         #expect(decoded.f.sign == .minus)
     }
 
+    /// The largest values of the bounded types encode to exactly their maximum size, and the
+    /// procedures' descriptors carry the sizes of their arguments and results.
+    @Test func largestValuesTakeTheirMaximumEncodedSize() throws {
+        let longest = String(repeating: "x", count: 255)
+        #expect(try Result.text(discriminant: Colour.blue.rawValue, longest).xdrBytes().readableBytes == Result.maximumEncodedSize)
+        #expect(try Maybe.value(longest).xdrBytes().readableBytes == Maybe.maximumEncodedSize)
+        #expect(Colour.maximumEncodedSize == 4)
+        #expect(Alltypes.V1.classify.maximumArgumentsSize == Colour.maximumEncodedSize)
+        #expect(Alltypes.V1.classify.maximumResultSize == Result.maximumEncodedSize)
+        var writer = XDRWriter()
+        try writer.writeString(longest, maxLength: 255)
+        try writer.writeString(longest, maxLength: 255)
+        #expect(Alltypes.V1.concat.maximumArgumentsSize == writer.buffer.readableBytes)
+        // Unbounded: a struct with string<> and a list, and a union with a list arm.
+        #expect((Everything.self as Any.Type) as? any XDRBoundedEncodable.Type == nil)
+        #expect((Choice.self as Any.Type) as? any XDRBoundedEncodable.Type == nil)
+        #expect(Alltypes.V1.echoEverything.maximumArgumentsSize == nil)
+        #expect(Alltypes.V1.pick.maximumResultSize == nil)
+    }
+
     @Test func knownBytesOfAStruct() throws {
         let node = Node(value: 3, label: "ab", next: nil)
         #expect(try node.xdrByteArray() == [0, 0, 0, 3, 0, 0, 0, 2, 0x61, 0x62, 0, 0, 0, 0, 0, 0])

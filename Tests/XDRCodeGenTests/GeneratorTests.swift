@@ -104,6 +104,53 @@ struct GeneratorTests {
         #expect(serverOnly.contains("protocol ServiceProtocol"))
     }
 
+    /// The most bytes each kind of declaration takes, as xdrgen's `_sz` constants count them.
+    @Test func boundedTypesCarryTheirMaximumEncodedSize() throws {
+        let swift = try generate(
+            """
+            const N = 5;
+            enum e { A = 0, B = 1 };
+            typedef string label<N>;
+            struct scalars { int i; unsigned hyper h; double d; bool b; e kind; quadruple q; };
+            struct data { opaque fixed[N]; opaque var<N>; label l; int few[3]; int some<2>; scalars *maybe; };
+            union u switch (e kind) { case A: data d; case B: int i; default: hyper h; };
+            struct open { string s<>; };
+            struct openArray { int values<>; };
+            struct link { int v; link *next; };
+            struct huge { opaque a[4000000000]; opaque b[4000000000]; };
+            program P { version V {
+                void PING(void) = 0;
+                u PICK(scalars, label) = 1;
+                open NAME(data) = 2;
+                link WALK(open) = 3;
+            } = 1; } = 9;
+            """)
+        // scalars: 4 + 8 + 8 + 4 + 4 + 16 = 44. data: 8 (5 bytes padded) + 4 + 8 + 4 + 8 + 12
+        // + 4 + 8 + 4 + 44 = 104. u: 4 + max(104, 4, 8) = 108.
+        for line in [
+            "public struct Scalars: XDRCodable, XDRBoundedEncodable, Sendable, Hashable {",
+            "public static let maximumEncodedSize = 44",
+            "public struct Data: XDRCodable, XDRBoundedEncodable, Sendable, Hashable {",
+            "public static let maximumEncodedSize = 104",
+            "public enum U: XDRCodable, XDRBoundedEncodable, Sendable, Hashable {",
+            "public static let maximumEncodedSize = 108",
+            "procedure: 0, name: \"PING\",\n            maximumArgumentsSize: 0, maximumResultSize: 0)",
+            // Several arguments (rpcgen -N) add up: 44 + 12.
+            "procedure: 1, name: \"PICK\",\n            maximumArgumentsSize: 56, maximumResultSize: 108)",
+            "procedure: 2, name: \"NAME\",\n            maximumArgumentsSize: 104)",
+            "procedure: 3, name: \"WALK\")",
+            "maximumArgumentsSize: 56,\n",
+            "maximumResultSize: 108,\n",
+        ] {
+            #expect(swift.contains(line), "missing: \(line)")
+        }
+        // Unbounded: a string or array without a maximum, a list, more than UInt32.max bytes.
+        for name in ["Open", "OpenArray", "Link", "Huge"] {
+            #expect(swift.contains("public struct \(name): XDRCodable, Sendable, Hashable"), "\(name) is unbounded")
+        }
+        #expect(swift.components(separatedBy: "maximumEncodedSize =").count == 4)
+    }
+
     @Test func arraysOfStructsAreWrittenInPlaceWithoutPointers() throws {
         let swift = try generate(
             """

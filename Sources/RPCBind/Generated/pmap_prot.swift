@@ -23,7 +23,10 @@ public enum PmapProtConstants {
 
 /// One registration: a program and version served on a port over a protocol.
 /// `struct mapping`.
-public struct PortmapMapping: XDRCodable, Sendable, Hashable {
+public struct PortmapMapping: XDRCodable, XDRBoundedEncodable, Sendable, Hashable {
+    /// The most bytes the XDR encoding of a value takes.
+    public static let maximumEncodedSize = 16
+
     public var prog: UInt32
     public var vers: UInt32
     /// IPPROTO_TCP or IPPROTO_UDP
@@ -238,27 +241,32 @@ public enum PortmapProgram {
         /// Does nothing; answers to show the portmapper is there.
         /// `PMAPPROC_NULL` (procedure 0).
         public static let null = RPCProcedureDescriptor<XDRVoid, XDRVoid>(
-            program: PortmapProgram.program, version: version, procedure: 0, name: "PMAPPROC_NULL")
+            program: PortmapProgram.program, version: version, procedure: 0, name: "PMAPPROC_NULL",
+            maximumArgumentsSize: 0, maximumResultSize: 0)
 
         /// Registers a mapping; FALSE when one for the program, version and protocol exists.
         /// `PMAPPROC_SET` (procedure 1).
         public static let set = RPCProcedureDescriptor<PortmapMapping, Bool>(
-            program: PortmapProgram.program, version: version, procedure: 1, name: "PMAPPROC_SET")
+            program: PortmapProgram.program, version: version, procedure: 1, name: "PMAPPROC_SET",
+            maximumArgumentsSize: 16, maximumResultSize: 4)
 
         /// Removes the mappings of a program and version (port and protocol are ignored).
         /// `PMAPPROC_UNSET` (procedure 2).
         public static let unset = RPCProcedureDescriptor<PortmapMapping, Bool>(
-            program: PortmapProgram.program, version: version, procedure: 2, name: "PMAPPROC_UNSET")
+            program: PortmapProgram.program, version: version, procedure: 2, name: "PMAPPROC_UNSET",
+            maximumArgumentsSize: 16, maximumResultSize: 4)
 
         /// The port of a program, version and protocol; 0 when none is registered.
         /// `PMAPPROC_GETPORT` (procedure 3).
         public static let getPort = RPCProcedureDescriptor<PortmapMapping, UInt32>(
-            program: PortmapProgram.program, version: version, procedure: 3, name: "PMAPPROC_GETPORT")
+            program: PortmapProgram.program, version: version, procedure: 3, name: "PMAPPROC_GETPORT",
+            maximumArgumentsSize: 16, maximumResultSize: 4)
 
         /// Every mapping.
         /// `PMAPPROC_DUMP` (procedure 4).
         public static let dump = RPCProcedureDescriptor<XDRVoid, PortmapListPointer>(
-            program: PortmapProgram.program, version: version, procedure: 4, name: "PMAPPROC_DUMP")
+            program: PortmapProgram.program, version: version, procedure: 4, name: "PMAPPROC_DUMP",
+            maximumArgumentsSize: 0)
 
         /// Calls a local program over UDP and returns its result; silent on errors.
         /// `PMAPPROC_CALLIT` (procedure 5).
@@ -280,6 +288,7 @@ public enum PortmapProgram {
             public nonisolated(nonsending) func null(options: RPCCallOptions? = nil) async throws {
                 _ = try await client.call(
                     program: PortmapProgram.program, version: PortmapProgram.Version2.version, procedure: 0, options: options,
+                    maximumArgumentsSize: 0,
                     encodeArguments: { _ in },
                     decodeResult: { _ in XDRVoid() })
             }
@@ -289,6 +298,7 @@ public enum PortmapProgram {
             public nonisolated(nonsending) func set(_ argument: PortmapMapping, options: RPCCallOptions? = nil) async throws -> Bool {
                 try await client.call(
                     program: PortmapProgram.program, version: PortmapProgram.Version2.version, procedure: 1, options: options,
+                    maximumArgumentsSize: 16,
                     encodeArguments: { w in try argument.encode(to: &w) },
                     decodeResult: { r in try r.readBool() })
             }
@@ -298,6 +308,7 @@ public enum PortmapProgram {
             public nonisolated(nonsending) func unset(_ argument: PortmapMapping, options: RPCCallOptions? = nil) async throws -> Bool {
                 try await client.call(
                     program: PortmapProgram.program, version: PortmapProgram.Version2.version, procedure: 2, options: options,
+                    maximumArgumentsSize: 16,
                     encodeArguments: { w in try argument.encode(to: &w) },
                     decodeResult: { r in try r.readBool() })
             }
@@ -307,6 +318,7 @@ public enum PortmapProgram {
             public nonisolated(nonsending) func getPort(_ argument: PortmapMapping, options: RPCCallOptions? = nil) async throws -> UInt32 {
                 try await client.call(
                     program: PortmapProgram.program, version: PortmapProgram.Version2.version, procedure: 3, options: options,
+                    maximumArgumentsSize: 16,
                     encodeArguments: { w in try argument.encode(to: &w) },
                     decodeResult: { r in try r.readUInt32() })
             }
@@ -316,6 +328,7 @@ public enum PortmapProgram {
             public nonisolated(nonsending) func dump(options: RPCCallOptions? = nil) async throws -> PortmapListPointer {
                 try await client.call(
                     program: PortmapProgram.program, version: PortmapProgram.Version2.version, procedure: 4, options: options,
+                    maximumArgumentsSize: 0,
                     encodeArguments: { _ in },
                     decodeResult: { r in try r.readOptional { r1 in try PortmapList(from: &r1) } })
             }
@@ -376,21 +389,25 @@ extension PortmapProgram.Version2.ServiceProtocol {
         [
             RPCMethod(
                 procedure: 0, name: "PMAPPROC_NULL",
+                maximumResultSize: 0,
                 decodeArguments: { _ in XDRVoid() },
                 encodeResult: { (_: XDRVoid, _: inout XDRWriter) in },
                 handler: { _, context in try await self.null(context: context); return XDRVoid() }),
             RPCMethod(
                 procedure: 1, name: "PMAPPROC_SET",
+                maximumResultSize: 4,
                 decodeArguments: { r in try PortmapMapping(from: &r) },
                 encodeResult: { (value: Bool, w: inout XDRWriter) in w.writeBool(value) },
                 handler: { arguments, context in try await self.set(arguments, context: context) }),
             RPCMethod(
                 procedure: 2, name: "PMAPPROC_UNSET",
+                maximumResultSize: 4,
                 decodeArguments: { r in try PortmapMapping(from: &r) },
                 encodeResult: { (value: Bool, w: inout XDRWriter) in w.writeBool(value) },
                 handler: { arguments, context in try await self.unset(arguments, context: context) }),
             RPCMethod(
                 procedure: 3, name: "PMAPPROC_GETPORT",
+                maximumResultSize: 4,
                 decodeArguments: { r in try PortmapMapping(from: &r) },
                 encodeResult: { (value: UInt32, w: inout XDRWriter) in w.writeUInt32(value) },
                 handler: { arguments, context in try await self.getPort(arguments, context: context) }),

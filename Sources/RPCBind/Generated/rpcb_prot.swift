@@ -676,17 +676,20 @@ public enum RPCBindProgram {
         /// Does nothing; answers to show rpcbind is there.
         /// `RPCBPROC_NULL` (procedure 0).
         public static let null = RPCProcedureDescriptor<XDRVoid, XDRVoid>(
-            program: RPCBindProgram.program, version: version, procedure: 0, name: "RPCBPROC_NULL")
+            program: RPCBindProgram.program, version: version, procedure: 0, name: "RPCBPROC_NULL",
+            maximumArgumentsSize: 0, maximumResultSize: 0)
 
         /// Registers a mapping; FALSE when one for the program, version and netid exists.
         /// `RPCBPROC_SET` (procedure 1).
         public static let set = RPCProcedureDescriptor<RPCBindMapping, Bool>(
-            program: RPCBindProgram.program, version: version, procedure: 1, name: "RPCBPROC_SET")
+            program: RPCBindProgram.program, version: version, procedure: 1, name: "RPCBPROC_SET",
+            maximumResultSize: 4)
 
         /// Removes a mapping (all netids when r_netid is empty).
         /// `RPCBPROC_UNSET` (procedure 2).
         public static let unset = RPCProcedureDescriptor<RPCBindMapping, Bool>(
-            program: RPCBindProgram.program, version: version, procedure: 2, name: "RPCBPROC_UNSET")
+            program: RPCBindProgram.program, version: version, procedure: 2, name: "RPCBPROC_UNSET",
+            maximumResultSize: 4)
 
         /// The universal address of a program and version over a netid; "" when none.
         /// `RPCBPROC_GETADDR` (procedure 3).
@@ -696,7 +699,8 @@ public enum RPCBindProgram {
         /// Every mapping.
         /// `RPCBPROC_DUMP` (procedure 4).
         public static let dump = RPCProcedureDescriptor<XDRVoid, RPCBindListPointer>(
-            program: RPCBindProgram.program, version: version, procedure: 4, name: "RPCBPROC_DUMP")
+            program: RPCBindProgram.program, version: version, procedure: 4, name: "RPCBPROC_DUMP",
+            maximumArgumentsSize: 0)
 
         /// Calls a local program and returns its result; silent on errors.
         /// `RPCBPROC_CALLIT` (procedure 5).
@@ -706,7 +710,8 @@ public enum RPCBindProgram {
         /// The server's time, in seconds since 1970.
         /// `RPCBPROC_GETTIME` (procedure 6).
         public static let getTime = RPCProcedureDescriptor<XDRVoid, UInt32>(
-            program: RPCBindProgram.program, version: version, procedure: 6, name: "RPCBPROC_GETTIME")
+            program: RPCBindProgram.program, version: version, procedure: 6, name: "RPCBPROC_GETTIME",
+            maximumArgumentsSize: 0, maximumResultSize: 4)
 
         /// Universal address to transport address.
         /// `RPCBPROC_UADDR2TADDR` (procedure 7).
@@ -733,6 +738,7 @@ public enum RPCBindProgram {
             public nonisolated(nonsending) func null(options: RPCCallOptions? = nil) async throws {
                 _ = try await client.call(
                     program: RPCBindProgram.program, version: RPCBindProgram.Version3.version, procedure: 0, options: options,
+                    maximumArgumentsSize: 0,
                     encodeArguments: { _ in },
                     decodeResult: { _ in XDRVoid() })
             }
@@ -769,6 +775,7 @@ public enum RPCBindProgram {
             public nonisolated(nonsending) func dump(options: RPCCallOptions? = nil) async throws -> RPCBindListPointer {
                 try await client.call(
                     program: RPCBindProgram.program, version: RPCBindProgram.Version3.version, procedure: 4, options: options,
+                    maximumArgumentsSize: 0,
                     encodeArguments: { _ in },
                     decodeResult: { r in try r.readOptional { r1 in try RPCBindList(from: &r1) } })
             }
@@ -787,6 +794,7 @@ public enum RPCBindProgram {
             public nonisolated(nonsending) func getTime(options: RPCCallOptions? = nil) async throws -> UInt32 {
                 try await client.call(
                     program: RPCBindProgram.program, version: RPCBindProgram.Version3.version, procedure: 6, options: options,
+                    maximumArgumentsSize: 0,
                     encodeArguments: { _ in },
                     decodeResult: { r in try r.readUInt32() })
             }
@@ -850,15 +858,18 @@ public enum RPCBindProgram {
 
         /// `RPCBPROC_NULL` (procedure 0).
         public static let null = RPCProcedureDescriptor<XDRVoid, XDRVoid>(
-            program: RPCBindProgram.program, version: version, procedure: 0, name: "RPCBPROC_NULL")
+            program: RPCBindProgram.program, version: version, procedure: 0, name: "RPCBPROC_NULL",
+            maximumArgumentsSize: 0, maximumResultSize: 0)
 
         /// `RPCBPROC_SET` (procedure 1).
         public static let set = RPCProcedureDescriptor<RPCBindMapping, Bool>(
-            program: RPCBindProgram.program, version: version, procedure: 1, name: "RPCBPROC_SET")
+            program: RPCBindProgram.program, version: version, procedure: 1, name: "RPCBPROC_SET",
+            maximumResultSize: 4)
 
         /// `RPCBPROC_UNSET` (procedure 2).
         public static let unset = RPCProcedureDescriptor<RPCBindMapping, Bool>(
-            program: RPCBindProgram.program, version: version, procedure: 2, name: "RPCBPROC_UNSET")
+            program: RPCBindProgram.program, version: version, procedure: 2, name: "RPCBPROC_UNSET",
+            maximumResultSize: 4)
 
         /// `RPCBPROC_GETADDR` (procedure 3).
         public static let getAddr = RPCProcedureDescriptor<RPCBindMapping, String>(
@@ -866,7 +877,8 @@ public enum RPCBindProgram {
 
         /// `RPCBPROC_DUMP` (procedure 4).
         public static let dump = RPCProcedureDescriptor<XDRVoid, RPCBindListPointer>(
-            program: RPCBindProgram.program, version: version, procedure: 4, name: "RPCBPROC_DUMP")
+            program: RPCBindProgram.program, version: version, procedure: 4, name: "RPCBPROC_DUMP",
+            maximumArgumentsSize: 0)
 
         /// Version 4's name for CALLIT, used for broadcasts.
         /// `RPCBPROC_BCAST` (procedure 5).
@@ -875,7 +887,8 @@ public enum RPCBindProgram {
 
         /// `RPCBPROC_GETTIME` (procedure 6).
         public static let getTime = RPCProcedureDescriptor<XDRVoid, UInt32>(
-            program: RPCBindProgram.program, version: version, procedure: 6, name: "RPCBPROC_GETTIME")
+            program: RPCBindProgram.program, version: version, procedure: 6, name: "RPCBPROC_GETTIME",
+            maximumArgumentsSize: 0, maximumResultSize: 4)
 
         /// `RPCBPROC_UADDR2TADDR` (procedure 7).
         public static let uaddrToTaddr = RPCProcedureDescriptor<String, RPCBindTransportAddress>(
@@ -903,7 +916,8 @@ public enum RPCBindProgram {
         /// Statistics of versions 2, 3 and 4.
         /// `RPCBPROC_GETSTAT` (procedure 12).
         public static let getStat = RPCProcedureDescriptor<XDRVoid, RPCBindStatisticsByVersion>(
-            program: RPCBindProgram.program, version: version, procedure: 12, name: "RPCBPROC_GETSTAT")
+            program: RPCBindProgram.program, version: version, procedure: 12, name: "RPCBPROC_GETSTAT",
+            maximumArgumentsSize: 0)
 
         /// A client for `RPCBVERS4`: one async method per procedure.
         public struct Client: Sendable {
@@ -919,6 +933,7 @@ public enum RPCBindProgram {
             public nonisolated(nonsending) func null(options: RPCCallOptions? = nil) async throws {
                 _ = try await client.call(
                     program: RPCBindProgram.program, version: RPCBindProgram.Version4.version, procedure: 0, options: options,
+                    maximumArgumentsSize: 0,
                     encodeArguments: { _ in },
                     decodeResult: { _ in XDRVoid() })
             }
@@ -951,6 +966,7 @@ public enum RPCBindProgram {
             public nonisolated(nonsending) func dump(options: RPCCallOptions? = nil) async throws -> RPCBindListPointer {
                 try await client.call(
                     program: RPCBindProgram.program, version: RPCBindProgram.Version4.version, procedure: 4, options: options,
+                    maximumArgumentsSize: 0,
                     encodeArguments: { _ in },
                     decodeResult: { r in try r.readOptional { r1 in try RPCBindList(from: &r1) } })
             }
@@ -968,6 +984,7 @@ public enum RPCBindProgram {
             public nonisolated(nonsending) func getTime(options: RPCCallOptions? = nil) async throws -> UInt32 {
                 try await client.call(
                     program: RPCBindProgram.program, version: RPCBindProgram.Version4.version, procedure: 6, options: options,
+                    maximumArgumentsSize: 0,
                     encodeArguments: { _ in },
                     decodeResult: { r in try r.readUInt32() })
             }
@@ -1020,6 +1037,7 @@ public enum RPCBindProgram {
             public nonisolated(nonsending) func getStat(options: RPCCallOptions? = nil) async throws -> RPCBindStatisticsByVersion {
                 try await client.call(
                     program: RPCBindProgram.program, version: RPCBindProgram.Version4.version, procedure: 12, options: options,
+                    maximumArgumentsSize: 0,
                     encodeArguments: { _ in },
                     decodeResult: { r in try r.readFixedArray(count: 3) { r1 in try RPCBindStatistics(from: &r1) } })
             }
@@ -1091,16 +1109,19 @@ extension RPCBindProgram.Version3.ServiceProtocol {
         [
             RPCMethod(
                 procedure: 0, name: "RPCBPROC_NULL",
+                maximumResultSize: 0,
                 decodeArguments: { _ in XDRVoid() },
                 encodeResult: { (_: XDRVoid, _: inout XDRWriter) in },
                 handler: { _, context in try await self.null(context: context); return XDRVoid() }),
             RPCMethod(
                 procedure: 1, name: "RPCBPROC_SET",
+                maximumResultSize: 4,
                 decodeArguments: { r in try RPCBindMapping(from: &r) },
                 encodeResult: { (value: Bool, w: inout XDRWriter) in w.writeBool(value) },
                 handler: { arguments, context in try await self.set(arguments, context: context) }),
             RPCMethod(
                 procedure: 2, name: "RPCBPROC_UNSET",
+                maximumResultSize: 4,
                 decodeArguments: { r in try RPCBindMapping(from: &r) },
                 encodeResult: { (value: Bool, w: inout XDRWriter) in w.writeBool(value) },
                 handler: { arguments, context in try await self.unset(arguments, context: context) }),
@@ -1121,6 +1142,7 @@ extension RPCBindProgram.Version3.ServiceProtocol {
                 handler: { arguments, context in try await self.callIt(arguments, context: context) }),
             RPCMethod(
                 procedure: 6, name: "RPCBPROC_GETTIME",
+                maximumResultSize: 4,
                 decodeArguments: { _ in XDRVoid() },
                 encodeResult: { (value: UInt32, w: inout XDRWriter) in w.writeUInt32(value) },
                 handler: { _, context in try await self.getTime(context: context) }),
@@ -1152,16 +1174,19 @@ extension RPCBindProgram.Version4.ServiceProtocol {
         [
             RPCMethod(
                 procedure: 0, name: "RPCBPROC_NULL",
+                maximumResultSize: 0,
                 decodeArguments: { _ in XDRVoid() },
                 encodeResult: { (_: XDRVoid, _: inout XDRWriter) in },
                 handler: { _, context in try await self.null(context: context); return XDRVoid() }),
             RPCMethod(
                 procedure: 1, name: "RPCBPROC_SET",
+                maximumResultSize: 4,
                 decodeArguments: { r in try RPCBindMapping(from: &r) },
                 encodeResult: { (value: Bool, w: inout XDRWriter) in w.writeBool(value) },
                 handler: { arguments, context in try await self.set(arguments, context: context) }),
             RPCMethod(
                 procedure: 2, name: "RPCBPROC_UNSET",
+                maximumResultSize: 4,
                 decodeArguments: { r in try RPCBindMapping(from: &r) },
                 encodeResult: { (value: Bool, w: inout XDRWriter) in w.writeBool(value) },
                 handler: { arguments, context in try await self.unset(arguments, context: context) }),
@@ -1182,6 +1207,7 @@ extension RPCBindProgram.Version4.ServiceProtocol {
                 handler: { arguments, context in try await self.broadcast(arguments, context: context) }),
             RPCMethod(
                 procedure: 6, name: "RPCBPROC_GETTIME",
+                maximumResultSize: 4,
                 decodeArguments: { _ in XDRVoid() },
                 encodeResult: { (value: UInt32, w: inout XDRWriter) in w.writeUInt32(value) },
                 handler: { _, context in try await self.getTime(context: context) }),

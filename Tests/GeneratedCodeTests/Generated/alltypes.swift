@@ -249,7 +249,10 @@ public struct Everything: XDRCodable, Sendable, Hashable {
 
 /// A union with several labels per arm, a void arm and a default.
 /// `union result`, switching on `kind`.
-public enum Result: XDRCodable, Sendable, Hashable {
+public enum Result: XDRCodable, XDRBoundedEncodable, Sendable, Hashable {
+    /// The most bytes the XDR encoding of a value takes.
+    public static let maximumEncodedSize = 264
+
     /// `case RED`: `code`
     case code(Int32)
     /// `case GREEN, BLUE`: `text`
@@ -335,7 +338,10 @@ public enum Choice: XDRCodable, Sendable, Hashable {
 
 /// A union on a bool.
 /// `union maybe`, switching on `present`.
-public enum Maybe: XDRCodable, Sendable, Hashable {
+public enum Maybe: XDRCodable, XDRBoundedEncodable, Sendable, Hashable {
+    /// The most bytes the XDR encoding of a value takes.
+    public static let maximumEncodedSize = 264
+
     /// `case TRUE`: `value`
     case value(Name)
     /// `case FALSE`: void
@@ -380,7 +386,8 @@ public enum Alltypes {
 
         /// `ALLTYPES_NULL` (procedure 0).
         public static let null = RPCProcedureDescriptor<XDRVoid, XDRVoid>(
-            program: Alltypes.program, version: version, procedure: 0, name: "ALLTYPES_NULL")
+            program: Alltypes.program, version: version, procedure: 0, name: "ALLTYPES_NULL",
+            maximumArgumentsSize: 0, maximumResultSize: 0)
 
         /// `ECHO_EVERYTHING` (procedure 1).
         public static let echoEverything = RPCProcedureDescriptor<Everything, Everything>(
@@ -388,11 +395,13 @@ public enum Alltypes {
 
         /// `CLASSIFY` (procedure 2).
         public static let classify = RPCProcedureDescriptor<Colour, Result>(
-            program: Alltypes.program, version: version, procedure: 2, name: "CLASSIFY")
+            program: Alltypes.program, version: version, procedure: 2, name: "CLASSIFY",
+            maximumArgumentsSize: 4, maximumResultSize: 264)
 
         /// `CONCAT` (procedure 3).
         public static let concat = RPCProcedureDescriptor<(Name, Name), Name>(
-            program: Alltypes.program, version: version, procedure: 3, name: "CONCAT")
+            program: Alltypes.program, version: version, procedure: 3, name: "CONCAT",
+            maximumArgumentsSize: 520, maximumResultSize: 260)
 
         /// `REVERSE` (procedure 4).
         public static let reverse = RPCProcedureDescriptor<Node, Node>(
@@ -400,7 +409,8 @@ public enum Alltypes {
 
         /// `PICK` (procedure 5).
         public static let pick = RPCProcedureDescriptor<Int32, Choice>(
-            program: Alltypes.program, version: version, procedure: 5, name: "PICK")
+            program: Alltypes.program, version: version, procedure: 5, name: "PICK",
+            maximumArgumentsSize: 4)
 
         /// A client for `ALLTYPES_V1`: one async method per procedure.
         public struct Client: Sendable {
@@ -416,6 +426,7 @@ public enum Alltypes {
             public nonisolated(nonsending) func null(options: RPCCallOptions? = nil) async throws {
                 _ = try await client.call(
                     program: Alltypes.program, version: Alltypes.V1.version, procedure: 0, options: options,
+                    maximumArgumentsSize: 0,
                     encodeArguments: { _ in },
                     decodeResult: { _ in XDRVoid() })
             }
@@ -432,6 +443,7 @@ public enum Alltypes {
             public nonisolated(nonsending) func classify(_ argument: Colour, options: RPCCallOptions? = nil) async throws -> Result {
                 try await client.call(
                     program: Alltypes.program, version: Alltypes.V1.version, procedure: 2, options: options,
+                    maximumArgumentsSize: 4,
                     encodeArguments: { w in try argument.encode(to: &w) },
                     decodeResult: { r in try Result(from: &r) })
             }
@@ -440,6 +452,7 @@ public enum Alltypes {
             public nonisolated(nonsending) func concat(_ argument1: Name, _ argument2: Name, options: RPCCallOptions? = nil) async throws -> Name {
                 try await client.call(
                     program: Alltypes.program, version: Alltypes.V1.version, procedure: 3, options: options,
+                    maximumArgumentsSize: 520,
                     encodeArguments: { w in try w.writeString(argument1, maxLength: 255); try w.writeString(argument2, maxLength: 255) },
                     decodeResult: { r in try r.readString(maxLength: 255) })
             }
@@ -456,6 +469,7 @@ public enum Alltypes {
             public nonisolated(nonsending) func pick(_ argument: Int32, options: RPCCallOptions? = nil) async throws -> Choice {
                 try await client.call(
                     program: Alltypes.program, version: Alltypes.V1.version, procedure: 5, options: options,
+                    maximumArgumentsSize: 4,
                     encodeArguments: { w in w.writeInt32(argument) },
                     decodeResult: { r in try Choice(from: &r) })
             }
@@ -501,6 +515,7 @@ extension Alltypes.V1.ServiceProtocol {
         [
             RPCMethod(
                 procedure: 0, name: "ALLTYPES_NULL",
+                maximumResultSize: 0,
                 decodeArguments: { _ in XDRVoid() },
                 encodeResult: { (_: XDRVoid, _: inout XDRWriter) in },
                 handler: { _, context in try await self.null(context: context); return XDRVoid() }),
@@ -511,11 +526,13 @@ extension Alltypes.V1.ServiceProtocol {
                 handler: { arguments, context in try await self.echoEverything(arguments, context: context) }),
             RPCMethod(
                 procedure: 2, name: "CLASSIFY",
+                maximumResultSize: 264,
                 decodeArguments: { r in try Colour(from: &r) },
                 encodeResult: { (value: Result, w: inout XDRWriter) in try value.encode(to: &w) },
                 handler: { arguments, context in try await self.classify(arguments, context: context) }),
             RPCMethod(
                 procedure: 3, name: "CONCAT",
+                maximumResultSize: 260,
                 decodeArguments: { r in (try r.readString(maxLength: 255), try r.readString(maxLength: 255)) },
                 encodeResult: { (value: Name, w: inout XDRWriter) in try w.writeString(value, maxLength: 255) },
                 handler: { arguments, context in try await self.concat(arguments.0, arguments.1, context: context) }),
